@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import SiteMembership, TrialSite
+from .scoping import sites_visible_to
+
+
+class SiteMembershipInline(admin.TabularInline):
+    model = SiteMembership
+    extra = 0
+    autocomplete_fields = ["site"]
+
+
+@admin.register(TrialSite)
+class TrialSiteAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "city", "principal_investigator", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name", "city"]
+
+    def get_queryset(self, request):
+        return sites_visible_to(request.user)
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class TrialUserAdmin(UserAdmin):
+    inlines = [SiteMembershipInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]

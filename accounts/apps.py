@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Sites and users"
+
+    def ready(self):
+        from . import roles
+
+        # Permissions of models added by later migrations exist only after Django's own
+        # post_migrate handler; re-syncing here keeps the groups equal to roles.py.
+        post_migrate.connect(roles.sync_roles_after_migrate, sender=self)

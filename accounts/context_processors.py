@@ -1,0 +1,17 @@
+from .roles import ROLES
+from .scoping import sites_visible_to
+
+
+def trial_user(request):
+    """Role and site codes for the navigation bar: the user should always see who and where they are."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def describe():  # evaluated lazily, only by pages that show the nav
+        roles = [g.name for g in user.groups.all() if g.name in ROLES]
+        if user.is_superuser:
+            roles.insert(0, "Superuser")
+        return {"roles": roles, "sites": [s.code for s in sites_visible_to(user)]}
+
+    return {"trial_user": describe}

@@ -1,0 +1,71 @@
+"""The four trial roles, declared as code (Django groups with their model permissions).
+
+A role says *what* a user may do; the sites in the user's memberships say *where*
+(accounts.scoping). Patterns are `app_label.codename` with shell wildcards; history tables are
+never granted directly (they are read through the patient's history page and the admin).
+"""
+
+from fnmatch import fnmatch
+
+from django.contrib.auth.management import create_permissions
+
+RESEARCH_NURSE = "Research nurse"
+INVESTIGATOR = "Investigator"
+MONITOR = "Monitor"
+DATA_MANAGER = "Data manager"
+
+# Nobody below gets delete_*: clinical rows are voided, never deleted (audit.services.void).
+_ENTER_CLINICAL_DATA = [
+    "crf.view_*",
+    "crf.add_*",
+    "crf.change_*",
+    "safety.view_*",
+    "safety.add_*",
+    "safety.change_*",
+]
+_READ_CLINICAL_DATA = ["crf.view_*", "safety.view_*"]
+
+ROLE_PERMISSIONS = {
+    RESEARCH_NURSE: _ENTER_CLINICAL_DATA,
+    INVESTIGATOR: _ENTER_CLINICAL_DATA,
+    MONITOR: _READ_CLINICAL_DATA,
+    DATA_MANAGER: _READ_CLINICAL_DATA + ["accounts.view_trialsite", "accounts.view_sitemembership"],
+}
+
+ROLES = tuple(ROLE_PERMISSIONS)
+
+
+def grants(patterns, app_label, codename):
+    if "_historical" in codename:
+        return False
+    return any(fnmatch(f"{app_label}.{codename}", pattern) for pattern in patterns)
+
+
+def _create_all_permissions(apps):
+    # Django creates model permissions app by app in post_migrate, so while one app's handler
+    # runs, later apps' permissions may not exist yet; create them all first.
+    for app_config in apps.get_app_configs():
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = True  # migration-state app configs carry None here
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = models_module
+
+
+def sync_roles(apps):
+    """Make each role's group hold exactly the permissions declared above. Idempotent."""
+    _create_all_permissions(apps)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    permissions = list(Permission.objects.select_related("content_type"))
+    for role, patterns in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(
+            [p for p in permissions if grants(patterns, p.content_type.app_label, p.codename)]
+        )
+
+
+def sync_roles_after_migrate(sender, apps=None, **kwargs):
+    # `flush` (test teardown) sends post_migrate without `apps`: use the live registry then.
+    from django.apps import apps as live_apps
+
+    sync_roles(apps or live_apps)

@@ -1,0 +1,37 @@
+"""The audit contract every clinical model signs (21 CFR Part 11 §11.10(e), ICH E6 4.9).
+
+A clinical row keeps its full history (django-simple-history: who, when, every field's old and
+new value, a reason for change) and is never hard-deleted: it is voided with a reason, drops out
+of the lists, and stays in history and exports, flagged.
+"""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class ClinicalRecord(models.Model):
+    voided = models.BooleanField(default=False, editable=False)
+    voided_on = models.DateTimeField(null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    void_reason = models.TextField(blank=True, editable=False)
+
+    # inherit=True gives each concrete subclass its own Historical<Model> table.
+    history = HistoricalRecords(inherit=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(voided=False)
+                | (models.Q(voided_on__isnull=False) & ~models.Q(void_reason="")),
+                name="%(app_label)s_%(class)s_void_has_reason",
+            )
+        ]

@@ -1,0 +1,24 @@
+import os
+from pathlib import Path
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "esotrial.settings")
+
+app = Celery("esotrial")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The serverless broker and result store of `make run` (kombu's filesystem transport, celery's
+# file:// backend) need their folders to exist.
+for folder in app.conf.broker_transport_options.values():
+    if isinstance(folder, str):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+if str(app.conf.result_backend).startswith("file://"):
+    Path(app.conf.result_backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+
+
+@app.task(name="esotrial.ping")
+def ping():
+    """A round trip through broker and worker, used by the health check and its test."""
+    return "pong"

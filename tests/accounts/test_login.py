@@ -1,0 +1,104 @@
+"""Authentication: login required everywhere, lockout after 5 failures, idle expiry, strong passwords."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import PASSWORD
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/patients/", "/patients/register/", "/patients/SH01-0001/"])
+def test_pages_require_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_login_page_is_public(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert b"Sign in" in response.content
+
+
+def login(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_nurse_logs_in_and_lands_on_patients(client, nurse):
+    response = login(client, "nurse.sh01", PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("crf:patient_list")
+
+
+def test_wrong_password_shows_form_error(client, nurse):
+    response = login(client, "nurse.sh01", "wrong-password")
+    assert response.status_code == 200
+    assert b"correct username and password" in response.content
+
+
+def test_five_failed_logins_lock_the_account(client, nurse):
+    for _ in range(5):
+        login(client, "nurse.sh01", "wrong-password")
+    response = login(client, "nurse.sh01", PASSWORD)  # even the right password is now refused
+    assert response.status_code == 429
+    assert b"Account locked" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_four_failures_then_success_resets_the_count(client, nurse):
+    for _ in range(4):
+        login(client, "nurse.sh01", "wrong-password")
+    assert login(client, "nurse.sh01", PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(4):
+        login(client, "nurse.sh01", "wrong-password")
+    assert login(client, "nurse.sh01", PASSWORD).status_code == 302
+
+
+def test_lockout_of_one_user_leaves_colleague_alone(client, nurse, investigator):
+    for _ in range(5):
+        login(client, "nurse.sh01", "wrong-password")
+    assert login(client, "investigator.sh01", PASSWORD).status_code == 302
+
+
+def test_session_expires_after_30_idle_minutes():
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST  # counted from the last request, i.e. idle time
+
+
+def test_each_request_renews_the_idle_timeout_and_an_idle_session_ends(nurse_client):
+    nurse_client.get(reverse("crf:patient_list"))
+    session = Session.objects.get(session_key=nurse_client.session.session_key)
+    assert abs(session.expire_date - (timezone.now() + timedelta(minutes=30))) < timedelta(minutes=1)
+
+    session.expire_date = timezone.now() - timedelta(seconds=1)  # 30 idle minutes have passed
+    session.save()
+    response = nurse_client.get(reverse("crf:patient_list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("weak", ["short1", "password123456", "123456789012345", "nurse.sh01nurse"])
+def test_weak_passwords_are_refused(nurse, weak):
+    with pytest.raises(ValidationError):
+        validate_password(weak, user=nurse)
+
+
+def test_logout_is_post_only_and_ends_the_session(nurse_client):
+    assert nurse_client.get(reverse("logout")).status_code == 405
+    nurse_client.post(reverse("logout"))
+    assert nurse_client.get(reverse("crf:patient_list")).status_code == 302
+
+
+def test_forms_carry_csrf_tokens(nurse_client):
+    body = nurse_client.get(reverse("crf:patient_register")).content.decode()
+    assert "csrfmiddlewaretoken" in body
