@@ -24,11 +24,7 @@ run: $(VENV)/.installed
 	@echo
 	@echo "  ESO-Shanghai20 eCRF: http://127.0.0.1:8000   (Ctrl-C stops the server, Celery worker and beat)"
 	@echo
-	@trap 'kill 0' INT TERM; \
-	$(VENV)/bin/celery -A esotrial worker --beat --pool solo --loglevel WARNING \
-		--schedule var/celerybeat-schedule & \
-	$(MANAGE) runserver 127.0.0.1:8000 & \
-	wait
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile.dev start
 
 test: export DATABASE_URL ?= $(TEST_DATABASE_URL)
 test: export REDIS_URL ?= $(TEST_REDIS_URL)

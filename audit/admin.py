@@ -1,3 +1,4 @@
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 
@@ -22,3 +23,17 @@ class ClinicalRecordAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def _require_visible(self, request, object_id):
+        # simple-history falls back to the history table when get_queryset() misses the row,
+        # which would show another site's record; scope its pages like every other admin page.
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_visible(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import models
+from django.utils.text import capfirst
 
 HIDDEN_FIELDS = {"id"}
 
@@ -64,7 +65,7 @@ def changes(history_queryset, form_label):
             result.append(
                 Change(
                     action=action,
-                    field=str(field.verbose_name),
+                    field=capfirst(field.verbose_name),
                     old=_display(field, change.old),
                     new=_display(field, change.new),
                     **common,

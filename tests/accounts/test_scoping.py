@@ -109,6 +109,19 @@ def test_admin_change_page_of_other_site_patient_is_not_found(client, data_manag
     assert "doesn’t exist" in response.content.decode()
 
 
+@pytest.mark.parametrize("page", ["history", "history_form"])
+def test_admin_history_of_other_site_patient_is_not_found(client, data_manager, other_site_patient, page):
+    client.force_login(data_manager)
+    if page == "history":
+        url = reverse("admin:crf_patient_history", args=[other_site_patient.pk])
+    else:
+        version = other_site_patient.history.get()
+        url = reverse("admin:crf_patient_simple_history", args=[other_site_patient.pk, version.history_id])
+    response = client.get(url)
+    assert response.status_code == 404
+    assert other_site_patient.screening_number not in response.content.decode()
+
+
 def test_patient_list_queries_do_not_grow_with_patients(nurse_client, site, django_assert_max_num_queries):
     PatientFactory.create_batch(3, site=site)
     with django_assert_max_num_queries(15) as few:

@@ -42,7 +42,7 @@ def test_history_tab_shows_the_change(nurse_client, patient):
     page = nurse_client.get(reverse("crf:patient_history", args=[patient.screening_number]))
     changed = [c for c in page.context["changes"] if c.action == "Changed"]
     assert [(c.user, c.field, c.old, c.new, c.reason) for c in changed] == [
-        ("nurse.sh01", "date informed consent signed", "2025-03-01", "2025-03-02", "Date misread from ICF")
+        ("nurse.sh01", "Date informed consent signed", "2025-03-01", "2025-03-02", "Date misread from ICF")
     ]
     body = page.content.decode()
     assert "Date misread from ICF" in body and "2025-03-02" in body
