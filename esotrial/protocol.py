@@ -14,6 +14,7 @@ class Parameter:
     value: object
     source: str  # "protocol" (published abstract/registry) or "default" (predecessor trial, GCP)
     note: str = ""
+    unit: str = ""
 
     @property
     def is_default(self):
@@ -34,5 +35,74 @@ EARLIEST_CONSENT_DATE = Parameter(date(2024, 1, 1), "default", "registry record 
 
 # The screening number is the site code, a hyphen and a zero-padded serial: SH01-0007.
 SCREENING_NUMBER_DIGITS = Parameter(4, "default", "room for 9,999 screenings per site")
+
+# --- Eligibility: genuine oligometastatic disease (ESTRO/ASTRO) ---
+MIN_AGE_YEARS = Parameter(18, "protocol", unit="years")
+MAX_ECOG = Parameter(1, "protocol", "ECOG performance status 0-1")
+MAX_LESIONS_TOTAL = Parameter(4, "protocol", "distant metastatic lesions in total", unit="lesions")
+MAX_LESIONS_PER_ORGAN = Parameter(3, "protocol", "lesions in any single organ", unit="lesions")
+MAX_LESION_DIAMETER_MM = Parameter(50, "protocol", "largest diameter of each lesion", unit="mm")
+REGIONAL_NODES_COUNT_AS_ONE = Parameter(
+    True, "default", "positive regional lymph nodes together count as one lesion (ESO-Shanghai13)"
+)
+
+# --- Systemic therapy (both arms) ---
+CYCLE_LENGTH_DAYS = Parameter(21, "protocol", "day 1 of each cycle after the previous day 1", unit="days")
+CYCLE_WINDOW_EARLY_DAYS = Parameter(3, "default", "day 1 may be up to this many days early", unit="days")
+CYCLE_WINDOW_LATE_DAYS = Parameter(7, "default", "day 1 may be up to this many days late", unit="days")
+INDUCTION_CYCLES = Parameter(4, "protocol", "anti-PD-1 +/- chemotherapy", unit="cycles")
+MAINTENANCE_MONTHS = Parameter(
+    24, "protocol", "anti-PD-1 maintenance up to 2 years from the first dose", unit="months"
+)
+ANTI_PD1_AGENTS = Parameter(
+    {
+        "camrelizumab": ("Camrelizumab", 200, "mg"),
+        "tislelizumab": ("Tislelizumab", 200, "mg"),
+        "toripalimab": ("Toripalimab", 240, "mg"),
+        "sintilimab": ("Sintilimab", 200, "mg"),
+        "pembrolizumab": ("Pembrolizumab", 200, "mg"),
+        "nivolumab": ("Nivolumab", 360, "mg"),
+    },
+    "default",
+    "anti-PD-1 antibodies approved for ESCC in China, usual flat dose every 3 weeks",
+)
+CHEMOTHERAPY_AGENTS = Parameter(
+    {
+        "paclitaxel": ("Paclitaxel", "mg/m2"),
+        "nab_paclitaxel": ("Nab-paclitaxel", "mg/m2"),
+        "docetaxel": ("Docetaxel", "mg/m2"),
+        "cisplatin": ("Cisplatin", "mg/m2"),
+        "carboplatin": ("Carboplatin", "AUC"),
+        "nedaplatin": ("Nedaplatin", "mg/m2"),
+        "fluorouracil": ("5-Fluorouracil", "mg/m2"),
+        "capecitabine": ("Capecitabine", "mg/m2"),
+    },
+    "default",
+    "platinum doublets: taxane + platinum, or fluoropyrimidine + cisplatin",
+)
+
+# --- Local intervention (combined arm) ---
+BED_ALPHA_BETA_GY = Parameter(10, "default", "alpha/beta for tumour BED (BED10)", unit="Gy")
+RT_MAX_TOTAL_DOSE_GY = Parameter(80, "default", "plausibility limit for a total RT dose", unit="Gy")
+RT_MAX_FRACTIONS = Parameter(
+    40, "default", "plausibility limit for the number of fractions", unit="fractions"
+)
+SBRT_MAX_FRACTIONS = Parameter(5, "default", "stereotactic RT: at most 5 fractions ...", unit="fractions")
+SBRT_MIN_DOSE_PER_FRACTION_GY = Parameter(7, "default", "... of at least 7 Gy each", unit="Gy")
+
+# --- Assessments ---
+IMAGING_INTERVAL_INDUCTION_WEEKS = Parameter(6, "default", "CT/MRI during induction", unit="weeks")
+IMAGING_INTERVAL_MAINTENANCE_WEEKS = Parameter(9, "default", "CT/MRI during maintenance", unit="weeks")
+IMAGING_INTERVAL_FOLLOW_UP_MONTHS = Parameter(
+    3, "default", "CT/MRI after the end of treatment", unit="months"
+)
+SURVIVAL_FOLLOW_UP_INTERVAL_MONTHS = Parameter(
+    3, "default", "survival contact after treatment", unit="months"
+)
+RECIST_PR_DECREASE_PERCENT = Parameter(
+    30, "default", "RECIST 1.1: >=30% decrease from baseline sum", unit="%"
+)
+RECIST_PD_INCREASE_PERCENT = Parameter(20, "default", "RECIST 1.1: >=20% increase from nadir ...", unit="%")
+RECIST_PD_INCREASE_MM = Parameter(5, "default", "... and >=5 mm absolute increase", unit="mm")
 
 PARAMETERS = {name: value for name, value in globals().items() if isinstance(value, Parameter)}
