@@ -27,7 +27,7 @@ _READ_CLINICAL_DATA = ["crf.view_*", "safety.view_*"]
 
 ROLE_PERMISSIONS = {
     RESEARCH_NURSE: _ENTER_CLINICAL_DATA,
-    INVESTIGATOR: _ENTER_CLINICAL_DATA,
+    INVESTIGATOR: _ENTER_CLINICAL_DATA + ["crf.confirm_eligibility"],
     MONITOR: _READ_CLINICAL_DATA,
     DATA_MANAGER: _READ_CLINICAL_DATA + ["accounts.view_trialsite", "accounts.view_sitemembership"],
 }

@@ -81,7 +81,11 @@ def seed_patients(sites, users):
         for consent_offset in sorted(rng.randrange(span) for _ in range(PATIENTS_PER_SITE)):
             initials = "".join(rng.choice("ABCDEFGHJKLMNPQRSTWXYZ") for _ in range(rng.choice((2, 3))))
             patient = Patient(
-                site=site, initials=initials, consent_date=opening + timedelta(days=consent_offset)
+                site=site,
+                initials=initials,
+                sex=rng.choice("MMMF"),  # ESCC is about three times as common in men
+                year_of_birth=rng.randint(1945, 1980),
+                consent_date=opening + timedelta(days=consent_offset),
             )
             register_patient(patient, by=nurse)
             created += 1

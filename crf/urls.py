@@ -11,4 +11,7 @@ urlpatterns = [
     path("<str:screening_number>/history/", views.patient_history, name="patient_history"),
     path("<str:screening_number>/edit/", views.patient_edit, name="patient_edit"),
     path("<str:screening_number>/void/", views.patient_void, name="patient_void"),
+    path("<str:screening_number>/eligibility/", views.patient_eligibility, name="patient_eligibility"),
+    path("<str:screening_number>/baseline/", views.patient_baseline, name="patient_baseline"),
+    path("<str:screening_number>/lesions/", views.patient_lesions, name="patient_lesions"),
 ]

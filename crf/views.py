@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -7,19 +7,30 @@ from django.views.decorators.http import require_http_methods
 from audit import history
 from audit.forms import VoidForm
 from audit.services import save_with_reason, void
+from esotrial import protocol
 
-from .forms import PatientForm
-from .models import Patient
+from . import eligibility as eligibility_rules
+from .forms import BaselineForm, EligibilityForm, LesionFormSet, PatientForm, ReasonForm
+from .models import Baseline, Eligibility, MetastaticLesion, Patient
 from .registration import register_patient
+from .services import save_eligibility, save_lesions
+from .status import patient_status
 
 PATIENTS_PER_PAGE = 25
 
 
 def get_patient_or_404(request, screening_number):
-    """Every patient URL starts here: another site's patient does not exist for this user."""
-    return get_object_or_404(
-        Patient.objects.visible_to(request.user).select_related("site"), screening_number=screening_number
+    """Every patient URL starts here: another site's patient does not exist for this user.
+
+    The patient comes with its derived status, which the header of every patient page shows.
+    """
+    patients = (
+        Patient.objects.visible_to(request.user)
+        .select_related("site", "eligibility__confirmed_by")
+        .prefetch_related("lesions")
     )
+    patient = get_object_or_404(patients, screening_number=screening_number)
+    return with_status([patient])[0]
 
 
 def require_perm(request, perm):
@@ -27,13 +38,41 @@ def require_perm(request, perm):
         raise PermissionDenied
 
 
+def live_lesions(patient):
+    return list(MetastaticLesion.objects.filter(patient=patient, voided=False).order_by("id"))
+
+
+def one_to_one(patient, name):
+    try:
+        return getattr(patient, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def with_status(patients):
+    """Attach the derived status to each patient (eligibility and lesions prefetched by the caller)."""
+    for patient in patients:
+        eligibility = one_to_one(patient, "eligibility")
+        patient.live_lesions = sorted((x for x in patient.lesions.all() if not x.voided), key=lambda x: x.id)
+        patient.eligibility_assessment = (
+            eligibility_rules.assess(eligibility, patient.live_lesions, patient) if eligibility else None
+        )
+        patient.status = patient_status(eligibility, patient.eligibility_assessment)
+    return patients
+
+
 def patient_list(request):
     require_perm(request, "crf.view_patient")
-    patients = Patient.objects.visible_to(request.user).select_related("site")
+    patients = (
+        Patient.objects.visible_to(request.user)
+        .select_related("site", "eligibility")
+        .prefetch_related("lesions")
+    )
     query = request.GET.get("q", "").strip()
     if query:
         patients = patients.filter(screening_number__icontains=query)
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    with_status(page.object_list)
     return render(request, "crf/patient_list.html", {"page": page, "query": query})
 
 
@@ -50,16 +89,43 @@ def patient_register(request):
 
 def patient_detail(request, screening_number):
     patient = get_patient_or_404(request, screening_number)
-    return render(request, "crf/patient_detail.html", {"patient": patient, "tab": "overview"})
+    context = {
+        "patient": patient,
+        "tab": "overview",
+        "eligibility": one_to_one(patient, "eligibility"),
+        "assessment": patient.eligibility_assessment,
+        "baseline": one_to_one(patient, "baseline"),
+        "lesions": patient.live_lesions,
+    }
+    return render(request, "crf/patient_detail.html", context)
+
+
+HISTORY_FORMS = [
+    (Patient, "id", "Registration"),
+    (Eligibility, "patient_id", "Eligibility"),
+    (Baseline, "patient_id", "Baseline"),
+    (MetastaticLesion, "patient_id", "Metastatic lesions"),
+]
 
 
 def patient_history(request, screening_number):
     patient = get_patient_or_404(request, screening_number)
-    changes = history.changes(Patient.history.filter(id=patient.id), "Registration")
+    changes = []
+    for model, key, label in HISTORY_FORMS:  # one query per form, whatever the number of records
+        changes += history.changes(model.history.filter(**{key: patient.id}), label)
     changes.sort(key=lambda change: change.when, reverse=True)
     return render(
         request, "crf/patient_history.html", {"patient": patient, "tab": "history", "changes": changes}
     )
+
+
+def save_reasoned_form(request, form, patient, what):
+    if form.instance.pk and not form.changed_fields:
+        messages.info(request, "Nothing was changed.")
+    else:
+        save_with_reason(form.save(commit=False), request.user, form.reason_for_change)
+        messages.success(request, f"{what} of {patient.screening_number} saved.")
+    return redirect("crf:patient_detail", patient.screening_number)
 
 
 @require_http_methods(["GET", "POST"])
@@ -68,12 +134,7 @@ def patient_edit(request, screening_number):
     require_perm(request, "crf.change_patient")
     form = PatientForm(request.POST or None, instance=patient, user=request.user)
     if form.is_valid():
-        if set(form.changed_data) <= {"reason_for_change"}:
-            messages.info(request, "Nothing was changed.")
-        else:
-            save_with_reason(form.save(commit=False), request.user, form.reason_for_change)
-            messages.success(request, f"Patient {patient.screening_number} updated.")
-        return redirect("crf:patient_detail", patient.screening_number)
+        return save_reasoned_form(request, form, patient, "Registration")
     return render(request, "crf/patient_form.html", {"form": form, "patient": patient})
 
 
@@ -87,3 +148,60 @@ def patient_void(request, screening_number):
         messages.success(request, f"Patient {patient.screening_number} voided. It stays in the audit trail.")
         return redirect("crf:patient_list")
     return render(request, "crf/patient_void.html", {"form": form, "patient": patient})
+
+
+@require_http_methods(["GET", "POST"])
+def patient_eligibility(request, screening_number):
+    patient = get_patient_or_404(request, screening_number)
+    eligibility = one_to_one(patient, "eligibility")
+    require_perm(request, "crf.change_eligibility" if eligibility else "crf.add_eligibility")
+    form = EligibilityForm(
+        request.POST or None,
+        instance=eligibility,
+        patient=patient,
+        user=request.user,
+        lesions=live_lesions(patient),
+    )
+    if form.is_valid():
+        if eligibility and not form.changed_fields and not form.cleaned_data.get("confirm"):
+            messages.info(request, "Nothing was changed.")
+        else:
+            save_eligibility(form, patient, request.user)
+            messages.success(request, f"Eligibility of {patient.screening_number} saved.")
+        return redirect("crf:patient_detail", patient.screening_number)
+    context = {"form": form, "patient": patient, "title": "Eligibility", "protocol": protocol}
+    return render(request, "crf/record_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def patient_baseline(request, screening_number):
+    patient = get_patient_or_404(request, screening_number)
+    baseline = one_to_one(patient, "baseline")
+    require_perm(request, "crf.change_baseline" if baseline else "crf.add_baseline")
+    form = BaselineForm(request.POST or None, instance=baseline, patient=patient, user=request.user)
+    if form.is_valid():
+        form.instance.patient = patient
+        return save_reasoned_form(request, form, patient, "Baseline")
+    return render(request, "crf/record_form.html", {"form": form, "patient": patient, "title": "Baseline"})
+
+
+@require_http_methods(["GET", "POST"])
+def patient_lesions(request, screening_number):
+    patient = get_patient_or_404(request, screening_number)
+    require_perm(request, "crf.change_metastaticlesion")
+    queryset = MetastaticLesion.objects.filter(patient=patient, voided=False).order_by("id")
+    formset = LesionFormSet(request.POST or None, instance=patient, queryset=queryset, prefix="lesions")
+    reason_form = ReasonForm(request.POST or None)
+    if request.method == "POST" and formset.is_valid() and reason_form.is_valid():
+        touched_saved = any(f.instance.pk and f.has_changed() for f in formset.forms)
+        reason = reason_form.cleaned_data["reason_for_change"].strip()
+        if touched_saved and not reason:
+            reason_form.add_error(
+                "reason_for_change", "Give the reason for changing or removing a saved lesion."
+            )
+        else:
+            save_lesions(formset, patient, request.user, reason)
+            messages.success(request, f"Lesions of {patient.screening_number} saved.")
+            return redirect("crf:patient_detail", patient.screening_number)
+    context = {"formset": formset, "reason_form": reason_form, "patient": patient, "protocol": protocol}
+    return render(request, "crf/lesions_form.html", context)

@@ -51,6 +51,8 @@ class PatientFactory(factory.django.DjangoModelFactory):
 
     site = factory.SubFactory(TrialSiteFactory)
     initials = "ZWL"
+    sex = "M"
+    year_of_birth = 1960
     consent_date = date(2025, 3, 1)
 
     @classmethod

@@ -36,7 +36,8 @@ def test_reading_roles_cannot_enter_clinical_data(role):
 
 def test_nurse_registers_patient(nurse_client, site):
     response = nurse_client.post(
-        reverse("crf:patient_register"), {"site": site.pk, "initials": "lxh", "consent_date": "2025-02-03"}
+        reverse("crf:patient_register"),
+        {"site": site.pk, "initials": "lxh", "sex": "M", "year_of_birth": 1955, "consent_date": "2025-02-03"},
     )
     patient = Patient.objects.get()
     assert response.status_code == 302
@@ -48,7 +49,13 @@ def test_investigator_edits_patient(client, investigator, patient):
     client.force_login(investigator)
     response = client.post(
         reverse("crf:patient_edit", args=[patient.screening_number]),
-        {"initials": "ZW", "consent_date": "2025-03-01", "reason_for_change": "Transcription error"},
+        {
+            "initials": "ZW",
+            "sex": "M",
+            "year_of_birth": 1960,
+            "consent_date": "2025-03-01",
+            "reason_for_change": "Transcription error",
+        },
     )
     assert response.status_code == 302
     patient.refresh_from_db()

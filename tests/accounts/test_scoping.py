@@ -85,7 +85,13 @@ def test_register_form_offers_only_own_sites(nurse_client, site, other_site):
 def test_nurse_cannot_register_patient_at_other_site(nurse_client, other_site):
     response = nurse_client.post(
         reverse("crf:patient_register"),
-        {"site": other_site.pk, "initials": "AB", "consent_date": "2025-01-10"},
+        {
+            "site": other_site.pk,
+            "initials": "AB",
+            "sex": "F",
+            "year_of_birth": 1958,
+            "consent_date": "2025-01-10",
+        },
     )
     assert response.status_code == 200
     assert "site" in response.context["form"].errors

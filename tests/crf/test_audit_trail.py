@@ -8,7 +8,13 @@ from crf.models import Patient
 def edit(client, patient, **data):
     return client.post(
         reverse("crf:patient_edit", args=[patient.screening_number]),
-        {"initials": patient.initials, "consent_date": patient.consent_date.isoformat(), **data},
+        {
+            "initials": patient.initials,
+            "sex": patient.sex,
+            "year_of_birth": patient.year_of_birth,
+            "consent_date": patient.consent_date.isoformat(),
+            **data,
+        },
     )
 
 

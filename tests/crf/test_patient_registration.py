@@ -16,7 +16,14 @@ from tests.factories import PatientFactory
 def register(client, site, **data):
     return client.post(
         reverse("crf:patient_register"),
-        {"site": site.pk, "initials": "ZWL", "consent_date": "2025-05-06", **data},
+        {
+            "site": site.pk,
+            "initials": "ZWL",
+            "sex": "M",
+            "year_of_birth": 1961,
+            "consent_date": "2025-05-06",
+            **data,
+        },
     )
 
 
@@ -62,7 +69,13 @@ def test_initials_must_be_two_to_four_letters(nurse_client, site, bad):
 
 def test_database_refuses_malformed_screening_number(site):
     patient = Patient(
-        site=site, site_serial=1, screening_number="7", initials="AB", consent_date=date(2025, 1, 1)
+        site=site,
+        site_serial=1,
+        screening_number="7",
+        initials="AB",
+        sex="M",
+        year_of_birth=1960,
+        consent_date=date(2025, 1, 1),
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         patient.save()
@@ -91,7 +104,10 @@ def test_two_nurses_registering_at_once_get_distinct_numbers(site):
     def worker():
         try:
             barrier.wait()
-            register_patient(Patient(site=site, initials="AB", consent_date=date(2025, 1, 1)), by=None)
+            patient = Patient(
+                site=site, initials="AB", sex="F", year_of_birth=1960, consent_date=date(2025, 1, 1)
+            )
+            register_patient(patient, by=None)
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
         finally:

@@ -25,6 +25,8 @@ def test_nurse_registers_a_patient_and_corrects_it_with_a_reason(page, nurse, si
     log_in(page, "nurse.sh01", PASSWORD)
     page.get_by_role("link", name="Register patient").click()
     page.get_by_label("Initials").fill("wjh")
+    page.get_by_label("Female").check()
+    page.get_by_label("Year of birth").fill("1962")
     page.get_by_label("Date informed consent signed").fill("2025-06-02")
     page.get_by_role("button", name="Save").click()
     assert page.get_by_test_id("screening-number").inner_text() == "SH01-0001"

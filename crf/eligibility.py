@@ -1,0 +1,56 @@
+"""Is the patient eligible? One function over the answered criteria and the lesions entered."""
+
+from dataclasses import dataclass
+
+from .lesions import count_lesions
+from .models import Eligibility
+
+# (field, the answer that meets the criterion)
+INCLUSION = [
+    ("age_18_or_over", True),
+    ("ecog_0_1", True),
+    ("histology_escc", True),
+    ("primary_controlled_or_treatable", True),
+    ("lesions_amenable_to_local_treatment", True),
+    ("adequate_organ_function", True),
+]
+EXCLUSION = [
+    ("polymetastatic_or_induced_history", False),
+    ("perforation_or_active_hemorrhage", False),
+    ("progression_on_prior_anti_pd1", False),
+    ("active_autoimmune_disease", False),
+    ("systemic_steroids_over_10mg", False),
+]
+CRITERIA = INCLUSION + EXCLUSION
+
+
+@dataclass(frozen=True)
+class Assessment:
+    failures: list  # each a sentence naming the criterion that is not met
+    lesion_count: int
+
+    @property
+    def eligible(self):
+        return not self.failures
+
+
+def assess(eligibility, lesions, patient):
+    """`eligibility`: the answers (an Eligibility or anything with its attributes);
+    `lesions`: the patient's live MetastaticLesion rows."""
+    failures = []
+    for field, meets in CRITERIA:
+        answer = getattr(eligibility, field)
+        if answer is not meets:
+            label = Eligibility._meta.get_field(field).verbose_name
+            kind = "Inclusion" if meets else "Exclusion"
+            given = "not answered" if answer is None else ("Yes" if answer else "No")
+            failures.append(f"{kind} criterion not met: {label} (answered: {given}).")
+    counted = count_lesions(
+        (lesion.label, lesion.organ_key, lesion.longest_diameter_mm) for lesion in lesions
+    )
+    failures += counted.breaches
+    if lesions and not any(lesion.pathologically_confirmed for lesion in lesions):
+        failures.append("No metastasis is marked pathologically confirmed (inclusion 5).")
+    if eligibility.assessment_date and eligibility.assessment_date.year - patient.year_of_birth < 18:
+        failures.append(f"Born in {patient.year_of_birth}: younger than 18 at assessment.")
+    return Assessment(failures=failures, lesion_count=counted.total)

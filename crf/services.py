@@ -1,0 +1,43 @@
+"""Saving the clinical forms: one function per state change, each in one transaction."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import save_with_reason, void
+
+from .models import MetastaticLesion
+
+
+@transaction.atomic
+def save_eligibility(form, patient, by):
+    """Save the eligibility answers; confirmation stands only for the answers it confirmed."""
+    eligibility = form.save(commit=False)
+    eligibility.patient = patient
+    if form.cleaned_data.get("confirm"):
+        eligibility.confirmed_by, eligibility.confirmed_on = by, timezone.now()
+    elif form.changed_fields:
+        eligibility.confirmed_by, eligibility.confirmed_on = None, None
+    return save_with_reason(eligibility, by, form.reason_for_change)
+
+
+@transaction.atomic
+def save_lesions(formset, patient, by, reason):
+    """Save a patient's lesion table. New lesions get the next label (never reused); a removed
+    lesion is voided with the reason, so its data stay in the history."""
+    used = MetastaticLesion.objects.select_for_update().filter(patient=patient).count()
+    for form in formset.forms:
+        if not form.has_changed() or not form.cleaned_data:
+            continue
+        lesion = form.instance
+        if form.cleaned_data.get("DELETE"):
+            if lesion.pk:
+                void(lesion, reason, by)
+            continue
+        lesion = form.save(commit=False)
+        lesion.patient = patient
+        if not lesion.pk:
+            used += 1
+            lesion.label = f"L{used}"
+            save_with_reason(lesion, by)
+        else:
+            save_with_reason(lesion, by, reason)
