@@ -32,8 +32,11 @@ def _display(field, value):
     return str(value)
 
 
-def changes(history_queryset, form_label):
+def changes(history_queryset, form_label, describe=lambda row: str(row.instance)):
     """Every field-level change in the given historical rows, oldest first.
+
+    `describe(row)` names the record in the list; the default str() of the instance must not
+    follow a foreign key, or the page costs a query per row.
 
     Takes one queryset of `Model.history` rows (e.g. all rows of one patient's records) and
     pairs each row with the previous row of the same record in Python, so the cost is one
@@ -48,26 +51,28 @@ def changes(history_queryset, form_label):
         previous[row.id] = row
         user = row.history_user.get_username() if row.history_user else "system"
         reason = row.history_change_reason or ""
-        common = dict(
-            form=form_label, record=str(row.instance), when=row.history_date, user=user, reason=reason
-        )
+        common = dict(form=form_label, record=describe(row), when=row.history_date, user=user, reason=reason)
         if before is None:
             result.append(Change(action="Created", field="", old="", new="", **common))
             continue
-        delta = row.diff_against(before)
+        # Compared field by field rather than with simple-history's diff_against(), which skips
+        # non-editable fields: the void fields and the lesion label are exactly what an auditor needs.
+        changed = [
+            field
+            for field in model._meta.concrete_fields
+            if field.name not in HIDDEN_FIELDS
+            and getattr(before, field.attname) != getattr(row, field.attname)
+        ]
         action = "Deleted" if row.history_type == "-" else "Changed"
-        if any(c.field == "voided" and c.new for c in delta.changes):
+        if any(field.name == "voided" for field in changed) and row.voided:
             action = "Voided"
-        for change in delta.changes:
-            if change.field in HIDDEN_FIELDS:
-                continue
-            field = model._meta.get_field(change.field)
+        for field in changed:
             result.append(
                 Change(
                     action=action,
                     field=capfirst(field.verbose_name),
-                    old=_display(field, change.old),
-                    new=_display(field, change.new),
+                    old=_display(field, getattr(before, field.attname)),
+                    new=_display(field, getattr(row, field.attname)),
                     **common,
                 )
             )

@@ -22,6 +22,14 @@ EXCLUSION = [
     ("systemic_steroids_over_10mg", False),
 ]
 CRITERIA = INCLUSION + EXCLUSION
+# Not published with the protocol: defaults from ESO-Shanghai13 (PROTOCOL.md "Further criteria").
+DEFAULT_CRITERIA = {
+    "primary_controlled_or_treatable",
+    "lesions_amenable_to_local_treatment",
+    "adequate_organ_function",
+    "active_autoimmune_disease",
+    "systemic_steroids_over_10mg",
+}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
+from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 from django.utils import timezone
 
@@ -98,10 +100,28 @@ class EligibilityForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.patient, self.lesions = patient, lesions
         for name, _ in eligibility_rules.CRITERIA:
-            self.fields[name].required = True
+            field = self.fields[name]
+            field.required = True
+            field.choices = [(True, "Yes"), (False, "No")]  # no blank radio
+            if name in eligibility_rules.DEFAULT_CRITERIA:
+                field.label = f"{field.label} [default]"
         if not user.has_perm("crf.confirm_eligibility"):
             del self.fields["confirm"]
         self.assessment = None
+        self.helper.layout = Layout(
+            "assessment_date",
+            Fieldset("Inclusion criteria", *[InlineRadios(n) for n, _ in eligibility_rules.INCLUSION]),
+            Fieldset("Exclusion criteria", *[InlineRadios(n) for n, _ in eligibility_rules.EXCLUSION]),
+            Fieldset(
+                "Computed from the lesions entered",
+                HTML(
+                    "<p class='small text-muted'>Lesion limits and “at least one metastasis pathologically "
+                    "confirmed” are checked against the lesion table, not asked here.</p>"
+                ),
+            ),
+            "screen_failure_reason",
+            *[name for name in ("confirm", "reason_for_change", "loaded_version") if name in self.fields],
+        )
 
     def clean_assessment_date(self):
         value = clean_past_date(self.cleaned_data["assessment_date"], "assessment date")

@@ -100,19 +100,20 @@ def patient_detail(request, screening_number):
     return render(request, "crf/patient_detail.html", context)
 
 
+# (model, its patient key, form name, how a history row names its record)
 HISTORY_FORMS = [
-    (Patient, "id", "Registration"),
-    (Eligibility, "patient_id", "Eligibility"),
-    (Baseline, "patient_id", "Baseline"),
-    (MetastaticLesion, "patient_id", "Metastatic lesions"),
+    (Patient, "id", "Registration", lambda row: row.screening_number),
+    (Eligibility, "patient_id", "Eligibility", lambda row: "Eligibility"),
+    (Baseline, "patient_id", "Baseline", lambda row: "Baseline"),
+    (MetastaticLesion, "patient_id", "Metastatic lesions", lambda row: f"Lesion {row.label}"),
 ]
 
 
 def patient_history(request, screening_number):
     patient = get_patient_or_404(request, screening_number)
     changes = []
-    for model, key, label in HISTORY_FORMS:  # one query per form, whatever the number of records
-        changes += history.changes(model.history.filter(**{key: patient.id}), label)
+    for model, key, label, describe in HISTORY_FORMS:  # one query per form, whatever the number of rows
+        changes += history.changes(model.history.filter(**{key: patient.id}), label, describe)
     changes.sort(key=lambda change: change.when, reverse=True)
     return render(
         request, "crf/patient_history.html", {"patient": patient, "tab": "history", "changes": changes}

@@ -1,11 +1,12 @@
 from datetime import date
+from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from accounts.models import SiteMembership, TrialSite
-from crf.models import Patient
+from crf.models import Eligibility, MetastaticLesion, Patient
 from crf.registration import register_patient
 
 PASSWORD = "correct-horse-battery-staple"
@@ -58,3 +59,46 @@ class PatientFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return register_patient(model_class(*args, **kwargs), by=None)
+
+
+class LesionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MetastaticLesion
+
+    patient = factory.SubFactory(PatientFactory)
+    label = factory.Sequence(lambda n: f"L{n + 1}")
+    organ = "lung"
+    location = "right lower lobe"
+    longest_diameter_mm = Decimal("18")
+    imaging_method = "ct"
+    imaging_date = date(2025, 2, 20)
+    pathologically_confirmed = True
+    target_lesion = True
+
+
+ELIGIBLE_ANSWERS = {
+    "age_18_or_over": True,
+    "ecog_0_1": True,
+    "histology_escc": True,
+    "primary_controlled_or_treatable": True,
+    "lesions_amenable_to_local_treatment": True,
+    "adequate_organ_function": True,
+    "polymetastatic_or_induced_history": False,
+    "perforation_or_active_hemorrhage": False,
+    "progression_on_prior_anti_pd1": False,
+    "active_autoimmune_disease": False,
+    "systemic_steroids_over_10mg": False,
+}
+
+
+class EligibilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Eligibility
+
+    patient = factory.SubFactory(PatientFactory)
+    assessment_date = date(2025, 3, 5)
+    confirmed_on = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class.objects.create(*args, **{**ELIGIBLE_ANSWERS, **kwargs})

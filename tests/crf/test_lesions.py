@@ -1,0 +1,135 @@
+"""The lesion table: one page for all lesions, labels issued, removal is a void with a reason."""
+
+from django.urls import reverse
+
+from crf.models import MetastaticLesion
+from tests.factories import LesionFactory
+
+FIELDS = [
+    "organ",
+    "organ_other",
+    "location",
+    "longest_diameter_mm",
+    "imaging_method",
+    "imaging_date",
+    "pathologically_confirmed",
+    "target_lesion",
+]
+
+
+def row(organ="lung", mm="15", **extra):
+    return {
+        "organ": organ,
+        "organ_other": "",
+        "location": "segment 6",
+        "longest_diameter_mm": mm,
+        "imaging_method": "ct",
+        "imaging_date": "2025-02-20",
+        "pathologically_confirmed": "True",
+        "target_lesion": "True",
+        **extra,
+    }
+
+
+def post_lesions(client, patient, rows, initial=0, reason=""):
+    data = {
+        "lesions-TOTAL_FORMS": str(len(rows)),
+        "lesions-INITIAL_FORMS": str(initial),
+        "lesions-MIN_NUM_FORMS": "0",
+        "lesions-MAX_NUM_FORMS": "8",
+        "reason_for_change": reason,
+    }
+    for i, values in enumerate(rows):
+        for key, value in values.items():
+            data[f"lesions-{i}-{key}"] = value
+    return client.post(reverse("crf:patient_lesions", args=[patient.screening_number]), data)
+
+
+def test_nurse_enters_three_lesions_and_they_get_labels(nurse_client, patient):
+    response = post_lesions(
+        nurse_client, patient, [row("lung"), row("liver"), row("bone", target_lesion="False")]
+    )
+    assert response.status_code == 302
+    assert list(MetastaticLesion.objects.order_by("id").values_list("label", "organ")) == [
+        ("L1", "lung"),
+        ("L2", "liver"),
+        ("L3", "bone"),
+    ]
+
+
+def test_lesion_over_300_mm_and_future_imaging_are_form_errors(nurse_client, patient):
+    response = post_lesions(nurse_client, patient, [row(mm="450", imaging_date="2099-01-01")])
+    errors = response.context["formset"].forms[0].errors
+    assert errors["longest_diameter_mm"] and errors["imaging_date"] == [
+        "The imaging date cannot be in the future."
+    ]
+    assert not MetastaticLesion.objects.exists()
+
+
+def test_other_organ_must_be_named(nurse_client, patient):
+    response = post_lesions(nurse_client, patient, [row(organ="other")])
+    assert response.context["formset"].forms[0].errors["organ_other"] == ["Name the organ."]
+
+
+def test_more_than_two_target_lesions_in_one_organ_is_refused(nurse_client, patient):
+    response = post_lesions(nurse_client, patient, [row("lung"), row("lung"), row("lung")])
+    assert "at most 2 target lesions per organ" in str(response.context["formset"].non_form_errors())
+
+
+def test_changing_a_saved_lesion_needs_a_reason(nurse_client, patient):
+    lesion = LesionFactory(patient=patient, label="L1")
+    saved = {**row(mm="22"), "id": str(lesion.pk), "patient": str(patient.pk)}
+    response = post_lesions(nurse_client, patient, [saved], initial=1)
+    assert response.context["reason_form"].errors["reason_for_change"]
+    post_lesions(nurse_client, patient, [saved], initial=1, reason="Remeasured on the same CT")
+    lesion.refresh_from_db()
+    assert lesion.longest_diameter_mm == 22
+    assert lesion.history.latest().history_change_reason == "Remeasured on the same CT"
+
+
+def test_removed_lesion_is_voided_and_its_label_not_reused(nurse_client, patient):
+    first = LesionFactory(patient=patient, label="L1")
+    second = LesionFactory(patient=patient, label="L2", organ="liver")
+    rows = [
+        {**row(), "id": str(first.pk), "patient": str(patient.pk)},
+        {**row("liver"), "id": str(second.pk), "patient": str(patient.pk), "DELETE": "on"},
+        row("bone"),
+    ]
+    response = post_lesions(nurse_client, patient, rows, initial=2, reason="L2 was a cyst on review")
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.voided and second.void_reason == "L2 was a cyst on review"
+    assert MetastaticLesion.objects.get(organ="bone").label == "L3"
+    detail = nurse_client.get(reverse("crf:patient_detail", args=[patient.screening_number]))
+    assert [lesion.label for lesion in detail.context["lesions"]] == ["L1", "L3"]
+    history = nurse_client.get(reverse("crf:patient_history", args=[patient.screening_number]))
+    assert any(c.action == "Voided" and c.record.endswith("L2") for c in history.context["changes"])
+
+
+def test_patient_page_queries_do_not_grow_with_lesions(nurse_client, patient, django_assert_max_num_queries):
+    url = reverse("crf:patient_detail", args=[patient.screening_number])
+    LesionFactory(patient=patient, label="L1")
+    with django_assert_max_num_queries(20) as few:
+        nurse_client.get(url)
+    for n in range(2, 8):
+        LesionFactory(patient=patient, label=f"L{n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        nurse_client.get(url)
+
+
+def test_history_page_queries_do_not_grow_with_edits(
+    nurse_client, nurse, patient, django_assert_max_num_queries
+):
+    from audit.services import save_with_reason
+
+    url = reverse("crf:patient_history", args=[patient.screening_number])
+    lesion = LesionFactory(patient=patient, label="L1")
+    with django_assert_max_num_queries(20) as few:
+        nurse_client.get(url)
+    for mm in range(20, 30):
+        lesion.longest_diameter_mm = mm
+        save_with_reason(lesion, nurse, "remeasured")
+        LesionFactory(patient=patient, label=f"L{mm}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = nurse_client.get(url)
+    assert len([c for c in response.context["changes"] if c.reason == "remeasured"]) == 10
