@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from . import protocol
 from .celery import app as celery_app
 
 
@@ -30,3 +31,12 @@ def health(request):
         status["broker"] = f"error: {type(exc).__name__}"
     healthy = all(value == "ok" for value in status.values())
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+def protocol_parameters(request):
+    """Every protocol parameter with its value and whether it is published or a default."""
+    rows = [
+        {"name": name.replace("_", " ").capitalize(), "parameter": parameter}
+        for name, parameter in protocol.PARAMETERS.items()
+    ]
+    return render(request, "protocol.html", {"rows": rows, "protocol": protocol})
