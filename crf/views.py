@@ -38,10 +38,6 @@ def require_perm(request, perm):
         raise PermissionDenied
 
 
-def live_lesions(patient):
-    return list(MetastaticLesion.objects.filter(patient=patient, voided=False).order_by("id"))
-
-
 def one_to_one(patient, name):
     try:
         return getattr(patient, name)
@@ -161,7 +157,7 @@ def patient_eligibility(request, screening_number):
         instance=eligibility,
         patient=patient,
         user=request.user,
-        lesions=live_lesions(patient),
+        lesions=patient.live_lesions,
     )
     if form.is_valid():
         if eligibility and not form.changed_fields and not form.cleaned_data.get("confirm"):
