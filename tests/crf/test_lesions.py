@@ -5,17 +5,6 @@ from django.urls import reverse
 from crf.models import MetastaticLesion
 from tests.factories import LesionFactory
 
-FIELDS = [
-    "organ",
-    "organ_other",
-    "location",
-    "longest_diameter_mm",
-    "imaging_method",
-    "imaging_date",
-    "pathologically_confirmed",
-    "target_lesion",
-]
-
 
 def row(organ="lung", mm="15", **extra):
     return {
