@@ -136,3 +136,17 @@ def test_patient_list_queries_do_not_grow_with_patients(nurse_client, site, djan
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = nurse_client.get(reverse("crf:patient_list"))
     assert response.context["page"].paginator.count == 23
+
+
+def test_admin_lists_of_patient_records_are_scoped(client, data_manager, patient, other_site_patient):
+    from tests.factories import EligibilityFactory, LesionFactory
+
+    for owner in (patient, other_site_patient):
+        LesionFactory(patient=owner, label="L1")
+        EligibilityFactory(patient=owner)
+    client.force_login(data_manager)
+    for model in ("metastaticlesion", "eligibility"):
+        response = client.get(reverse(f"admin:crf_{model}_changelist"))
+        assert response.status_code == 200
+        rows = list(response.context["cl"].result_list)
+        assert [row.patient for row in rows] == [patient]
