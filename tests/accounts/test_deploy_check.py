@@ -32,12 +32,16 @@ def test_check_deploy_passes_with_production_environment():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_refuses_to_start_without_secret_key():
+def test_production_without_secret_key_fails_the_deploy_check_and_signs_nothing():
     env = production_env()
     del env["SECRET_KEY"]
-    result = run_manage("check", **env)
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
     assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    assert "SECRET_KEY" in result.stdout + result.stderr
+    # Logins sign the session with the key: without one, Django refuses instead of signing with "".
+    sign = run_manage("shell", "-c", "from django.core import signing; signing.dumps('session')", **env)
+    assert sign.returncode != 0
+    assert "SECRET_KEY setting must not be empty" in sign.stderr
 
 
 def test_seed_demo_is_refused_in_production():
