@@ -173,10 +173,6 @@ class BaselineForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
             "primary_status": forms.RadioSelect,
         }
 
-    def __init__(self, *args, patient, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.patient = patient
-
     def clean_histological_diagnosis_date(self):
         return clean_past_date(
             self.cleaned_data["histological_diagnosis_date"], "date of histological diagnosis"
