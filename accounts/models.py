@@ -24,9 +24,7 @@ class TrialSite(models.Model):
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(code__regex=r"^[A-Z]{2}[0-9]{2}$"), name="site_code_format"
-            ),
+            models.CheckConstraint(condition=models.Q(code__regex=r"^[A-Z]{2}[0-9]{2}$"), name="site_code_format"),
         ]
 
     def __str__(self):

@@ -24,12 +24,15 @@ _ENTER_CLINICAL_DATA = [
     "safety.change_*",
 ]
 _READ_CLINICAL_DATA = ["crf.view_*", "safety.view_*"]
+# The trial is open label: everyone who reads a patient may read its arm. (The allocation list
+# itself, with future slots, is a separate model for the Randomization manager only.)
+_READ_ALLOCATION = ["randomization.view_allocation"]
 
 ROLE_PERMISSIONS = {
-    RESEARCH_NURSE: _ENTER_CLINICAL_DATA,
-    INVESTIGATOR: _ENTER_CLINICAL_DATA + ["crf.confirm_eligibility"],
-    MONITOR: _READ_CLINICAL_DATA,
-    DATA_MANAGER: _READ_CLINICAL_DATA + ["accounts.view_trialsite", "accounts.view_sitemembership"],
+    RESEARCH_NURSE: _ENTER_CLINICAL_DATA + _READ_ALLOCATION,
+    INVESTIGATOR: _ENTER_CLINICAL_DATA + _READ_ALLOCATION + ["crf.confirm_eligibility"],
+    MONITOR: _READ_CLINICAL_DATA + _READ_ALLOCATION,
+    DATA_MANAGER: _READ_CLINICAL_DATA + _READ_ALLOCATION + ["accounts.view_trialsite", "accounts.view_sitemembership"],
 }
 
 ROLES = tuple(ROLE_PERMISSIONS)
@@ -59,9 +62,7 @@ def sync_roles(apps):
     permissions = list(Permission.objects.select_related("content_type"))
     for role, patterns in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.set(
-            [p for p in permissions if grants(patterns, p.content_type.app_label, p.codename)]
-        )
+        group.permissions.set([p for p in permissions if grants(patterns, p.content_type.app_label, p.codename)])
 
 
 def sync_roles_after_migrate(sender, apps=None, **kwargs):

@@ -58,9 +58,7 @@ class VoidForm(forms.Form):
         label="Reason for voiding",
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=(
-            "The record leaves all lists but stays in the audit trail and the exports, flagged as voided."
-        ),
+        help_text=("The record leaves all lists but stays in the audit trail and the exports, flagged as voided."),
     )
 
     def clean_reason(self):

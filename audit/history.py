@@ -60,8 +60,7 @@ def changes(history_queryset, form_label, describe=lambda row: str(row.instance)
         changed = [
             field
             for field in model._meta.concrete_fields
-            if field.name not in HIDDEN_FIELDS
-            and getattr(before, field.attname) != getattr(row, field.attname)
+            if field.name not in HIDDEN_FIELDS and getattr(before, field.attname) != getattr(row, field.attname)
         ]
         action = "Deleted" if row.history_type == "-" else "Changed"
         if any(field.name == "voided" for field in changed) and row.voided:

@@ -30,8 +30,7 @@ class ClinicalRecord(models.Model):
         abstract = True
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(voided=False)
-                | (models.Q(voided_on__isnull=False) & ~models.Q(void_reason="")),
+                condition=models.Q(voided=False) | (models.Q(voided_on__isnull=False) & ~models.Q(void_reason="")),
                 name="%(app_label)s_%(class)s_void_has_reason",
             )
         ]

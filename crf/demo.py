@@ -173,9 +173,7 @@ def seed_screening(patient, rng, nurse, investigator):
     eligibility = Eligibility(patient=patient, assessment_date=day, **answers)
     if screen_failure:
         eligibility.screen_failure_reason = (
-            "More than 4 metastatic lesions on staging CT"
-            if n_lesions == 5
-            else "Platelets 72×10⁹/L at screening"
+            "More than 4 metastatic lesions on staging CT" if n_lesions == 5 else "Platelets 72×10⁹/L at screening"
         )
     else:
         eligibility.confirmed_by = investigator

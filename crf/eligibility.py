@@ -53,9 +53,7 @@ def assess(eligibility, lesions, patient):
             kind = "Inclusion" if meets else "Exclusion"
             given = "not answered" if answer is None else ("Yes" if answer else "No")
             failures.append(f"{kind} criterion not met: {label} (answered: {given}).")
-    counted = count_lesions(
-        (lesion.label, lesion.organ_key, lesion.longest_diameter_mm) for lesion in lesions
-    )
+    counted = count_lesions((lesion.label, lesion.organ_key, lesion.longest_diameter_mm) for lesion in lesions)
     failures += counted.breaches
     if lesions and not any(lesion.pathologically_confirmed for lesion in lesions):
         failures.append("No metastasis is marked pathologically confirmed (inclusion 5).")

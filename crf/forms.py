@@ -6,10 +6,26 @@ from django.utils import timezone
 
 from accounts.scoping import sites_where_user_registers
 from audit.forms import ReasonForChangeMixin
+from audit.services import save_with_reason
 from esotrial import protocol
 
 from . import eligibility as eligibility_rules
-from .models import Baseline, Eligibility, MetastaticLesion, Patient
+from . import schedule, timeline
+from .models import (
+    Baseline,
+    Eligibility,
+    EndOfTreatment,
+    FollowUp,
+    LocalIntervention,
+    MetastaticLesion,
+    OffStudy,
+    Patient,
+    TargetMeasurement,
+    TreatmentCycle,
+    TumourAssessment,
+)
+from .radiotherapy import is_stereotactic_schedule
+from .recist import percent_change, recist_response
 
 
 class DateInput(forms.DateInput):
@@ -28,9 +44,7 @@ def clean_past_date(value, label):
 
 def not_before_consent(value, patient, label):
     if value and value < patient.consent_date:
-        raise forms.ValidationError(
-            f"The {label} cannot precede informed consent ({patient.consent_date:%Y-%m-%d})."
-        )
+        raise forms.ValidationError(f"The {label} cannot precede informed consent ({patient.consent_date:%Y-%m-%d}).")
     return value
 
 
@@ -70,9 +84,7 @@ class PatientForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
         value = clean_past_date(self.cleaned_data["consent_date"], "consent date")
         earliest = protocol.EARLIEST_CONSENT_DATE.value
         if value < earliest:
-            raise forms.ValidationError(
-                f"The consent date cannot precede the trial's opening ({earliest:%d %b %Y})."
-            )
+            raise forms.ValidationError(f"The consent date cannot precede the trial's opening ({earliest:%d %b %Y}).")
         return value
 
 
@@ -131,15 +143,11 @@ class EligibilityForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        answers = Eligibility(
-            patient=self.patient, **{k: v for k, v in cleaned.items() if k in self.Meta.fields}
-        )
+        answers = Eligibility(patient=self.patient, **{k: v for k, v in cleaned.items() if k in self.Meta.fields})
         self.assessment = eligibility_rules.assess(answers, self.lesions, self.patient)
         if not self.assessment.eligible:
             if cleaned.get("confirm"):
-                self.add_error(
-                    "confirm", "Eligibility cannot be confirmed: " + " ".join(self.assessment.failures)
-                )
+                self.add_error("confirm", "Eligibility cannot be confirmed: " + " ".join(self.assessment.failures))
             if not cleaned.get("screen_failure_reason", "").strip():
                 self.add_error(
                     "screen_failure_reason",
@@ -174,20 +182,14 @@ class BaselineForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
         }
 
     def clean_histological_diagnosis_date(self):
-        return clean_past_date(
-            self.cleaned_data["histological_diagnosis_date"], "date of histological diagnosis"
-        )
+        return clean_past_date(self.cleaned_data["histological_diagnosis_date"], "date of histological diagnosis")
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("prior_anti_pd1") is True and not cleaned.get("prior_anti_pd1_best_response"):
-            self.add_error(
-                "prior_anti_pd1_best_response", "Give the best response to the prior anti-PD-1 therapy."
-            )
+            self.add_error("prior_anti_pd1_best_response", "Give the best response to the prior anti-PD-1 therapy.")
         if cleaned.get("prior_anti_pd1") is False and cleaned.get("prior_anti_pd1_best_response"):
-            self.add_error(
-                "prior_anti_pd1_best_response", "Leave empty: there was no prior anti-PD-1 therapy."
-            )
+            self.add_error("prior_anti_pd1_best_response", "Leave empty: there was no prior anti-PD-1 therapy.")
         return cleaned
 
 
@@ -266,3 +268,410 @@ class ReasonForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason_for_change"].widget.attrs["class"] = "form-control"
+
+
+class PatientRecordForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
+    """A clinical form about one patient: knows the patient and its key dates (crf.timeline)."""
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        self.dates = timeline.key_dates(patient)
+
+    def check_date(self, field, label, **rules):
+        for problem in timeline.date_problems(self.cleaned_data.get(field), self.dates, label, **rules):
+            self.add_error(field, problem)
+
+    def require(self, field, message="Required here."):
+        value = self.cleaned_data.get(field)
+        if value in (None, "") and field not in self.errors:
+            self.add_error(field, message)
+
+    def save(self, commit=True):
+        self.instance.patient = self.patient
+        return super().save(commit)
+
+    def save_related(self, record, by, reason):
+        """Rows that belong to the record and are entered on the same form (none by default)."""
+
+
+class TreatmentCycleForm(PatientRecordForm):
+    class Meta:
+        model = TreatmentCycle
+        fields = [
+            "day1_date",
+            "given",
+            "not_given_reason",
+            "anti_pd1_agent",
+            "anti_pd1_dose_mg",
+            "chemotherapy_given",
+            "chemo_agent_1",
+            "chemo_dose_1",
+            "chemo_agent_2",
+            "chemo_dose_2",
+            "weight_kg",
+            "bsa_m2",
+            "delayed",
+            "delay_reason",
+            "dose_reduced",
+            "dose_reduction_reason",
+            "deviation_reason",
+        ]
+        widgets = {
+            "day1_date": DateInput(),
+            "given": forms.RadioSelect,
+            "chemotherapy_given": forms.RadioSelect,
+            "delayed": forms.RadioSelect,
+            "dose_reduced": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        live = TreatmentCycle.objects.filter(patient=self.patient, voided=False).order_by("cycle_number")
+        if self.instance.pk:
+            self.cycle_number = self.instance.cycle_number
+        else:
+            self.cycle_number = (live.last().cycle_number if live else 0) + 1
+        self.previous = live.filter(cycle_number=self.cycle_number - 1).first()
+        self.first = live.filter(cycle_number=1).first()
+        self.phase = schedule.phase(self.cycle_number)
+        agents = protocol.ANTI_PD1_AGENTS.value
+        self.fields["anti_pd1_agent"].help_text = "Usual flat doses [default]: " + ", ".join(
+            f"{name} {dose} {unit}" for name, dose, unit in agents.values()
+        )
+        if self.previous and not self.instance.pk:
+            # Most patients stay on the same agent: offer last cycle's as the starting point.
+            self.initial.setdefault("anti_pd1_agent", self.previous.anti_pd1_agent)
+            self.initial.setdefault("anti_pd1_dose_mg", self.previous.anti_pd1_dose_mg)
+        self.window = schedule.next_cycle_window(self.previous.day1_date) if self.previous else None
+        if self.window:
+            early, late = protocol.CYCLE_WINDOW_EARLY_DAYS.value, protocol.CYCLE_WINDOW_LATE_DAYS.value
+            when = (
+                f"planned {self.window.planned:%Y-%m-%d}, window {self.window.earliest:%Y-%m-%d} "
+                f"to {self.window.latest:%Y-%m-%d} (−{early}/+{late} days [default])"
+            )
+        else:
+            when = "on or after randomization"
+        self.fields["day1_date"].help_text = f"Cycle {self.cycle_number} ({self.phase}): {when}."
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_date("day1_date", "day 1 date", after_randomization=True)
+        day1 = cleaned.get("day1_date")
+        if day1 and self.previous and day1 <= self.previous.day1_date:
+            self.add_error(
+                "day1_date",
+                f"Day 1 must come after cycle {self.previous.cycle_number} ({self.previous.day1_date:%Y-%m-%d}).",
+            )
+        elif (
+            day1 and self.window and not self.window.contains(day1) and not cleaned.get("deviation_reason", "").strip()
+        ):
+            offset = self.window.deviation_days(day1)
+            self.add_error(
+                "deviation_reason",
+                f"Day 1 is {abs(offset)} day{'s' if abs(offset) != 1 else ''} {'late' if offset > 0 else 'early'} "
+                f"for the window {self.window.earliest:%Y-%m-%d} to {self.window.latest:%Y-%m-%d}: give the reason "
+                "(it is listed as a protocol deviation).",
+            )
+        if day1 and self.first and self.cycle_number > 1:
+            end = schedule.maintenance_end(self.first.day1_date)
+            if day1 > end:
+                self.add_error("day1_date", f"Maintenance ends 2 years after the first dose ({end:%Y-%m-%d}).")
+        if cleaned.get("given") is False:
+            self.require("not_given_reason", "Say why the cycle was not given.")
+        if cleaned.get("given"):
+            self.require("anti_pd1_agent")
+            self.require("anti_pd1_dose_mg")
+        dose = cleaned.get("anti_pd1_dose_mg")
+        if dose is not None and not 0 < dose <= 1000:
+            self.add_error("anti_pd1_dose_mg", "An anti-PD-1 dose lies between 0 and 1,000 mg.")
+        if cleaned.get("chemotherapy_given"):
+            if self.phase == schedule.MAINTENANCE:
+                self.add_error(
+                    "chemotherapy_given", "Maintenance is anti-PD-1 alone: chemotherapy is given only in cycles 1–4."
+                )
+            self.require("chemo_agent_1", "Name the chemotherapy agent.")
+            self.require("chemo_dose_1", "Give the dose.")
+            units = protocol.CHEMOTHERAPY_AGENTS.value
+            for agent_field, dose_field in (("chemo_agent_1", "chemo_dose_1"), ("chemo_agent_2", "chemo_dose_2")):
+                agent = cleaned.get(agent_field)
+                if agent and cleaned.get(dose_field) is None:
+                    self.add_error(dose_field, "Give the dose.")
+                if agent and units[agent][1] == "mg/m2":
+                    self.require("bsa_m2", "Dosing in mg/m² needs the body surface area.")
+                if agent and units[agent][1] == "AUC" and cleaned.get(dose_field) and cleaned[dose_field] > 10:
+                    self.add_error(dose_field, f"{units[agent][0]} is dosed by AUC (usually 2–6), not mg.")
+        for flag, reason in (("delayed", "delay_reason"), ("dose_reduced", "dose_reduction_reason")):
+            if cleaned.get(flag):
+                self.require(reason, "Give the reason.")
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.cycle_number = self.cycle_number
+        return super().save(commit)
+
+
+class LocalInterventionForm(PatientRecordForm):
+    class Meta:
+        model = LocalIntervention
+        fields = [
+            "lesion",
+            "modality",
+            "intent",
+            "start_date",
+            "end_date",
+            "rt_technique",
+            "total_dose_gy",
+            "fractions",
+            "surgery_procedure",
+            "resection_margin",
+            "ablation_type",
+            "ablation_sessions",
+            "completed_as_planned",
+            "not_completed_reason",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "modality": forms.RadioSelect,
+            "intent": forms.RadioSelect,
+            "completed_as_planned": forms.RadioSelect,
+        }
+
+    MODALITY_FIELDS = {
+        "radiotherapy": ["rt_technique", "total_dose_gy", "fractions"],
+        "surgery": ["surgery_procedure", "resection_margin"],
+        "ablation": ["ablation_type", "ablation_sessions"],
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.arm = self.dates.arm
+        self.fields["lesion"].queryset = MetastaticLesion.objects.filter(patient=self.patient, voided=False)
+        if self.arm != "combined":
+            # Systemic arm: local treatment only at progression or for palliation (PROTOCOL.md).
+            self.fields["intent"].choices = [LocalIntervention.Intent.choices[1]]
+            self.fields["intent"].initial = LocalIntervention.Intent.PALLIATIVE
+        for modality, names in self.MODALITY_FIELDS.items():
+            for name in names:  # shown only for their modality (static/js/conditional.js)
+                self.fields[name].widget.attrs["data-show-when-modality"] = modality
+        self.fields[
+            "total_dose_gy"
+        ].help_text = f"0 < dose ≤ {protocol.RT_MAX_TOTAL_DOSE_GY.value} Gy. BED₁₀ is computed from dose and fractions."
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_date("start_date", "start date", after_randomization=True)
+        self.check_date("end_date", "end date", after_randomization=True)
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date cannot precede the start date.")
+        if cleaned.get("intent") == LocalIntervention.Intent.PROTOCOL and self.arm != "combined":
+            self.add_error("intent", "Only combined-arm patients receive protocol local intervention.")
+        modality = cleaned.get("modality")
+        for name in self.MODALITY_FIELDS.get(modality, []):
+            self.require(name)
+        for other, names in self.MODALITY_FIELDS.items():
+            if other != modality:
+                for name in names:  # values of a hidden section are not kept
+                    cleaned[name] = (
+                        None if isinstance(self.fields[name], (forms.DecimalField, forms.IntegerField)) else ""
+                    )
+        dose, fractions = cleaned.get("total_dose_gy"), cleaned.get("fractions")
+        if modality == "radiotherapy":
+            if dose is not None and not 0 < dose <= protocol.RT_MAX_TOTAL_DOSE_GY.value:
+                self.add_error(
+                    "total_dose_gy", f"A total dose lies between 0 and {protocol.RT_MAX_TOTAL_DOSE_GY.value} Gy."
+                )
+            if fractions is not None and not 1 <= fractions <= protocol.RT_MAX_FRACTIONS.value:
+                self.add_error("fractions", f"Between 1 and {protocol.RT_MAX_FRACTIONS.value} fractions.")
+            if (
+                cleaned.get("rt_technique") == "sbrt"
+                and dose
+                and fractions
+                and "total_dose_gy" not in self.errors
+                and "fractions" not in self.errors
+                and not is_stereotactic_schedule(dose, fractions)
+            ):
+                self.add_error(
+                    "fractions",
+                    f"SBRT per protocol is ≤ {protocol.SBRT_MAX_FRACTIONS.value} fractions of ≥ "
+                    f"{protocol.SBRT_MIN_DOSE_PER_FRACTION_GY.value} Gy [default]; choose the technique that was used.",
+                )
+        if cleaned.get("completed_as_planned") is False:
+            self.require("not_completed_reason", "Say why it was not completed as planned.")
+        return cleaned
+
+    def save(self, commit=True):
+        # The lesion carries the patient; PatientRecordForm.save would set a field this model lacks.
+        return forms.ModelForm.save(self, commit)
+
+
+class TumourAssessmentForm(PatientRecordForm):
+    keep_response = forms.BooleanField(
+        required=False, label="Keep my overall response although the measurements imply another."
+    )
+
+    class Meta:
+        model = TumourAssessment
+        fields = ["assessment_date", "imaging_method", "non_target_status", "new_lesions", "overall_response"]
+        widgets = {"assessment_date": DateInput(), "new_lesions": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = list(MetastaticLesion.objects.filter(patient=self.patient, voided=False, target_lesion=True))
+        saved = {}
+        if self.instance.pk:
+            saved = {m.lesion_id: m.diameter_mm for m in self.instance.measurements.all()}
+        for lesion in self.targets:
+            self.fields[f"target_{lesion.pk}"] = forms.DecimalField(
+                label=f"{lesion.label} {lesion.get_organ_display()} — longest diameter (mm)",
+                required=False,
+                min_value=0,
+                max_value=300,
+                decimal_places=1,
+                initial=saved.get(lesion.pk),
+                help_text=f"Baseline {lesion.longest_diameter_mm} mm. 0 if disappeared; empty if not assessed.",
+            )
+        self.computed = None
+
+    def measurements(self):
+        return {lesion: self.cleaned_data.get(f"target_{lesion.pk}") for lesion in self.targets}
+
+    def save_related(self, record, by, reason):
+        for lesion, diameter in self.measurements().items():
+            measurement = TargetMeasurement.objects.filter(assessment=record, lesion=lesion).first()
+            if measurement is None:
+                measurement = TargetMeasurement(assessment=record, lesion=lesion)
+            elif measurement.diameter_mm == diameter:
+                continue
+            measurement.diameter_mm = diameter
+            save_with_reason(measurement, by, reason if measurement.pk else "")
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_date("assessment_date", "assessment date", after_randomization=True)
+        if self.errors:
+            return cleaned
+        if not self.targets:
+            raise forms.ValidationError("Mark the target lesions in the lesion table before entering an assessment.")
+        values = list(self.measurements().values())
+        current = None if any(v is None for v in values) else sum(values)
+        earlier = TumourAssessment.objects.filter(
+            patient=self.patient, voided=False, assessment_date__lt=cleaned["assessment_date"]
+        ).exclude(pk=self.instance.pk)
+        baseline_sum = sum(lesion.longest_diameter_mm for lesion in self.targets)
+        sums = [
+            s
+            for s in (assessment_sum(a, self.targets) for a in earlier.prefetch_related("measurements"))
+            if s is not None
+        ]
+        nadir = min([baseline_sum, *sums])
+        self.computed = recist_response(
+            baseline_sum, nadir, current, cleaned.get("new_lesions"), cleaned.get("non_target_status")
+        )
+        if (
+            cleaned.get("overall_response")
+            and cleaned["overall_response"] != self.computed
+            and not cleaned.get("keep_response")
+        ):
+            change = percent_change(baseline_sum, current)
+            detail = (
+                f"sum {current} mm, {change:+.0f}% from baseline {baseline_sum} mm, nadir {nadir} mm"
+                if current is not None
+                else "a target lesion is not assessed"
+            )
+            self.add_error(
+                "overall_response",
+                f"The measurements imply {self.computed} ({detail}). Correct the response or the measurements, "
+                "or tick “Keep my overall response”.",
+            )
+        return cleaned
+
+
+def assessment_sum(assessment, targets):
+    """Sum of target diameters of one assessment, None when any target was not measured."""
+    by_lesion = {m.lesion_id: m.diameter_mm for m in assessment.measurements.all()}
+    values = [by_lesion.get(lesion.pk) for lesion in targets]
+    return None if any(v is None for v in values) else sum(values)
+
+
+class FollowUpForm(PatientRecordForm):
+    class Meta:
+        model = FollowUp
+        fields = [
+            "contact_date",
+            "vital_status",
+            "death_date",
+            "death_cause",
+            "death_cause_other",
+            "subsequent_therapy",
+        ]
+        widgets = {"contact_date": DateInput(), "death_date": DateInput(), "vital_status": forms.RadioSelect}
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_date("contact_date", "contact date", allow_after_death=True)
+        if cleaned.get("vital_status") == FollowUp.VitalStatus.DEAD:
+            self.require("death_date", "Give the date of death.")
+            self.require("death_cause", "Give the cause of death.")
+            if cleaned.get("death_cause") == FollowUp.DeathCause.OTHER:
+                self.require("death_cause_other", "Specify the cause.")
+            death = cleaned.get("death_date")
+            if death:
+                self.check_date("death_date", "date of death", allow_after_death=True)
+                if cleaned.get("contact_date") and death > cleaned["contact_date"]:
+                    self.add_error("death_date", "The date of death cannot be after the contact date.")
+                later = records_after(self.patient, death)
+                if later:
+                    self.add_error(
+                        "death_date", "Records are dated after this date of death: " + "; ".join(later) + "."
+                    )
+        else:
+            cleaned["death_date"], cleaned["death_cause"], cleaned["death_cause_other"] = None, "", ""
+            if self.dates.death and cleaned.get("contact_date") and cleaned["contact_date"] > self.dates.death:
+                self.add_error("vital_status", f"The patient's death is recorded on {self.dates.death:%Y-%m-%d}.")
+        return cleaned
+
+
+def records_after(patient, day):
+    """Clinical records dated after `day` (a date of death): nothing may follow death."""
+    found = [
+        f"cycle {c.cycle_number} on {c.day1_date:%Y-%m-%d}"
+        for c in patient.cycles.filter(voided=False, day1_date__gt=day)
+    ]
+    found += [
+        f"assessment on {a.assessment_date:%Y-%m-%d}"
+        for a in patient.assessments.filter(voided=False, assessment_date__gt=day)
+    ]
+    found += [
+        f"{i.get_modality_display().lower()} of {i.lesion.label} on {i.start_date:%Y-%m-%d}"
+        for i in LocalIntervention.objects.filter(
+            lesion__patient=patient, voided=False, start_date__gt=day
+        ).select_related("lesion")
+    ]
+    return found
+
+
+class EndOfTreatmentForm(PatientRecordForm):
+    class Meta:
+        model = EndOfTreatment
+        fields = ["end_date", "reason", "reason_detail"]
+        widgets = {"end_date": DateInput()}
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_date("end_date", "date of last treatment", after_randomization=True)
+        return cleaned
+
+
+class OffStudyForm(PatientRecordForm):
+    class Meta:
+        model = OffStudy
+        fields = ["off_study_date", "reason", "reason_detail"]
+        widgets = {"off_study_date": DateInput()}
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_date("off_study_date", "off-study date", allow_after_death=True)
+        return cleaned

@@ -1,10 +1,16 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from accounts.models import TrialSite
 from accounts.scoping import sites_visible_to
 from audit.models import ClinicalRecord
+from esotrial import protocol
+
+from .radiotherapy import bed, dose_per_fraction
 
 
 class PatientQuerySet(models.QuerySet):
@@ -63,9 +69,7 @@ class Patient(ClinicalRecord):
                 condition=models.Q(screening_number__regex=r"^[A-Z]{2}[0-9]{2}-[0-9]{4,}$"),
                 name="screening_number_format",
             ),
-            models.CheckConstraint(
-                condition=models.Q(initials__regex=r"^[A-Z]{2,4}$"), name="initials_format"
-            ),
+            models.CheckConstraint(condition=models.Q(initials__regex=r"^[A-Z]{2,4}$"), name="initials_format"),
         ]
 
     def __str__(self):
@@ -282,3 +286,326 @@ class MetastaticLesion(ClinicalRecord):
     def organ_key(self):
         """The organ as the per-organ limit counts it: each 'other' organ on its own."""
         return f"other: {self.organ_other.strip().lower()}" if self.organ == Organ.OTHER else self.organ
+
+
+def _choices(agents):
+    return [(code, spec[0]) for code, spec in agents.items()]
+
+
+class TreatmentCycle(ClinicalRecord):
+    """One cycle of systemic therapy, both arms (PROTOCOL.md, Treatment).
+
+    Phase, planned date and window are derived from the cycle number and the previous cycle's
+    day 1 (crf.schedule), not stored.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cycles")
+    cycle_number = models.PositiveSmallIntegerField(editable=False)
+    day1_date = models.DateField("day 1 (date given or due)")
+    given = models.BooleanField("cycle given", choices=YES_NO, default=True)
+    not_given_reason = models.CharField(max_length=200, blank=True)
+    anti_pd1_agent = models.CharField(
+        "anti-PD-1 agent", max_length=20, blank=True, choices=_choices(protocol.ANTI_PD1_AGENTS.value)
+    )
+    anti_pd1_dose_mg = models.DecimalField("anti-PD-1 dose (mg)", max_digits=6, decimal_places=1, null=True, blank=True)
+    chemotherapy_given = models.BooleanField(choices=YES_NO, default=False)
+    chemo_agent_1 = models.CharField(
+        "chemotherapy agent 1",
+        max_length=20,
+        blank=True,
+        choices=_choices(protocol.CHEMOTHERAPY_AGENTS.value),
+    )
+    chemo_dose_1 = models.DecimalField("dose 1 (mg/m² or AUC)", max_digits=7, decimal_places=1, null=True, blank=True)
+    chemo_agent_2 = models.CharField(
+        "chemotherapy agent 2",
+        max_length=20,
+        blank=True,
+        choices=_choices(protocol.CHEMOTHERAPY_AGENTS.value),
+    )
+    chemo_dose_2 = models.DecimalField("dose 2 (mg/m² or AUC)", max_digits=7, decimal_places=1, null=True, blank=True)
+    weight_kg = models.DecimalField("weight (kg)", max_digits=4, decimal_places=1, null=True, blank=True)
+    bsa_m2 = models.DecimalField("body surface area (m²)", max_digits=3, decimal_places=2, null=True, blank=True)
+    delayed = models.BooleanField(choices=YES_NO, default=False)
+    delay_reason = models.CharField(max_length=200, blank=True)
+    dose_reduced = models.BooleanField(choices=YES_NO, default=False)
+    dose_reduction_reason = models.CharField(max_length=200, blank=True)
+    deviation_reason = models.CharField(
+        "reason day 1 is outside the window",
+        max_length=200,
+        blank=True,
+        help_text="Required when day 1 falls outside the protocol window: recorded as a protocol deviation.",
+    )
+
+    objects = PatientRecordQuerySet.as_manager()
+
+    class Meta(ClinicalRecord.Meta):
+        ordering = ["patient", "cycle_number"]
+        constraints = [
+            *ClinicalRecord.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["patient", "cycle_number"],
+                condition=models.Q(voided=False),
+                name="one_live_cycle_per_number",
+            ),
+            models.CheckConstraint(condition=models.Q(cycle_number__gte=1), name="cycle_number_from_1"),
+            models.CheckConstraint(
+                condition=models.Q(given=True) | ~models.Q(not_given_reason=""), name="not_given_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(delayed=False) | ~models.Q(delay_reason=""), name="delay_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(dose_reduced=False) | ~models.Q(dose_reduction_reason=""),
+                name="dose_reduction_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(given=False) | (~models.Q(anti_pd1_agent="") & models.Q(anti_pd1_dose_mg__gt=0)),
+                name="given_cycle_has_anti_pd1",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.patient} cycle {self.cycle_number}"
+
+
+class LesionRecordQuerySet(models.QuerySet):
+    def visible_to(self, user, include_voided=False):
+        """Lesion-owned rows follow the lesion's patient (accounts.scoping)."""
+        qs = self.filter(lesion__patient__in=Patient.objects.visible_to(user, include_voided=include_voided))
+        return qs if include_voided else qs.filter(voided=False, lesion__voided=False)
+
+
+class LocalIntervention(ClinicalRecord):
+    """Radiotherapy, surgery or ablation of one metastatic lesion (PROTOCOL.md, Treatment)."""
+
+    class Modality(models.TextChoices):
+        RADIOTHERAPY = "radiotherapy", "Radiotherapy"
+        SURGERY = "surgery", "Surgery"
+        ABLATION = "ablation", "Ablation"
+
+    class Intent(models.TextChoices):
+        PROTOCOL = "protocol", "Protocol local intervention (combined arm)"
+        PALLIATIVE = "palliative", "Palliative / at progression (not a protocol intervention)"
+
+    class RtTechnique(models.TextChoices):
+        SBRT = "sbrt", "SBRT"
+        IMRT = "imrt", "IMRT"
+        CRT_3D = "3dcrt", "3D-CRT"
+        OTHER = "other", "Other"
+
+    class Margin(models.TextChoices):
+        R0, R1, R2 = "R0", "R1", "R2"
+
+    class AblationType(models.TextChoices):
+        RFA = "rfa", "Radiofrequency (RFA)"
+        MWA = "mwa", "Microwave (MWA)"
+        CRYO = "cryo", "Cryoablation"
+
+    lesion = models.ForeignKey(MetastaticLesion, on_delete=models.PROTECT, related_name="interventions")
+    modality = models.CharField(max_length=12, choices=Modality.choices)
+    intent = models.CharField(max_length=10, choices=Intent.choices)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    rt_technique = models.CharField("RT technique", max_length=6, choices=RtTechnique.choices, blank=True)
+    total_dose_gy = models.DecimalField("total dose (Gy)", max_digits=5, decimal_places=2, null=True, blank=True)
+    fractions = models.PositiveSmallIntegerField("number of fractions", null=True, blank=True)
+    surgery_procedure = models.CharField(max_length=200, blank=True)
+    resection_margin = models.CharField(max_length=2, choices=Margin.choices, blank=True)
+    ablation_type = models.CharField(max_length=4, choices=AblationType.choices, blank=True)
+    ablation_sessions = models.PositiveSmallIntegerField(null=True, blank=True)
+    completed_as_planned = models.BooleanField(choices=YES_NO, default=True)
+    not_completed_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta(ClinicalRecord.Meta):
+        ordering = ["lesion", "start_date"]
+        constraints = [
+            *ClinicalRecord.Meta.constraints,
+            models.CheckConstraint(
+                condition=~models.Q(modality="radiotherapy")
+                | (
+                    ~models.Q(rt_technique="")
+                    & models.Q(total_dose_gy__gt=0, total_dose_gy__lte=80)
+                    & models.Q(fractions__gte=1, fractions__lte=40)
+                ),
+                name="rt_has_plausible_dose",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(modality="surgery") | ~models.Q(resection_margin=""),
+                name="surgery_has_margin",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(modality="ablation")
+                | (~models.Q(ablation_type="") & models.Q(ablation_sessions__gte=1)),
+                name="ablation_has_type_and_sessions",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="intervention_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completed_as_planned=True) | ~models.Q(not_completed_reason=""),
+                name="incomplete_intervention_has_reason",
+            ),
+        ]
+
+    objects = LesionRecordQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.lesion} {self.get_modality_display()}"
+
+    @property
+    def bed10(self):
+        if self.modality != self.Modality.RADIOTHERAPY or not self.total_dose_gy or not self.fractions:
+            return None
+        return bed(self.total_dose_gy, self.fractions)
+
+    @property
+    def dose_per_fraction_gy(self):
+        if self.modality != self.Modality.RADIOTHERAPY or not self.total_dose_gy or not self.fractions:
+            return None
+        return dose_per_fraction(self.total_dose_gy, self.fractions).quantize(Decimal("0.01"))
+
+
+class TumourAssessment(ClinicalRecord):
+    """A RECIST 1.1 assessment. Sums and the implied response are computed (crf.recist)."""
+
+    class NonTarget(models.TextChoices):
+        CR = "cr", "Complete response (all disappeared)"
+        NON_CR_NON_PD = "non_cr_non_pd", "Non-CR / non-PD"
+        PD = "pd", "Unequivocal progression"
+        NE = "ne", "Not evaluated"
+        ABSENT = "absent", "No non-target lesions"
+
+    class Response(models.TextChoices):
+        CR, PR, SD, PD, NE = "CR", "PR", "SD", "PD", "NE"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments")
+    assessment_date = models.DateField()
+    imaging_method = models.CharField(max_length=10, choices=ImagingMethod.choices)
+    non_target_status = models.CharField(max_length=14, choices=NonTarget.choices)
+    new_lesions = models.BooleanField(choices=YES_NO, default=False)
+    overall_response = models.CharField("overall response (investigator)", max_length=2, choices=Response.choices)
+
+    objects = PatientRecordQuerySet.as_manager()
+
+    class Meta(ClinicalRecord.Meta):
+        ordering = ["patient", "assessment_date"]
+
+    def __str__(self):
+        return f"{self.patient} assessment {self.assessment_date}"
+
+
+class TargetMeasurement(models.Model):
+    """One target lesion's longest diameter at one assessment; audited with its own history."""
+
+    assessment = models.ForeignKey(TumourAssessment, on_delete=models.PROTECT, related_name="measurements")
+    lesion = models.ForeignKey(MetastaticLesion, on_delete=models.PROTECT, related_name="measurements")
+    diameter_mm = models.DecimalField(
+        "longest diameter (mm)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(300)],
+        help_text="0 when the lesion has disappeared; empty when it was not assessed.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "lesion"], name="one_measurement_per_lesion"),
+            models.CheckConstraint(
+                condition=models.Q(diameter_mm__isnull=True) | models.Q(diameter_mm__gte=0, diameter_mm__lte=300),
+                name="measurement_plausible",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.lesion.label}: {self.diameter_mm} mm"
+
+
+class FollowUp(ClinicalRecord):
+    class VitalStatus(models.TextChoices):
+        ALIVE = "alive", "Alive"
+        DEAD = "dead", "Dead"
+        LOST = "lost", "Lost to follow-up"
+
+    class DeathCause(models.TextChoices):
+        PROGRESSION = "progression", "Disease progression"
+        TREATMENT = "treatment", "Treatment-related"
+        OTHER = "other", "Other (specify)"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="follow_ups")
+    contact_date = models.DateField()
+    vital_status = models.CharField(max_length=5, choices=VitalStatus.choices)
+    death_date = models.DateField(null=True, blank=True)
+    death_cause = models.CharField(max_length=12, choices=DeathCause.choices, blank=True)
+    death_cause_other = models.CharField("other cause of death", max_length=200, blank=True)
+    subsequent_therapy = models.TextField(
+        "subsequent anti-cancer therapy",
+        blank=True,
+        help_text="Agents/modality and start date; empty if none.",
+    )
+
+    objects = PatientRecordQuerySet.as_manager()
+
+    class Meta(ClinicalRecord.Meta):
+        ordering = ["patient", "contact_date"]
+        constraints = [
+            *ClinicalRecord.Meta.constraints,
+            models.CheckConstraint(
+                condition=(
+                    models.Q(vital_status="dead") & models.Q(death_date__isnull=False) & ~models.Q(death_cause="")
+                )
+                | (~models.Q(vital_status="dead") & models.Q(death_date__isnull=True)),
+                name="death_date_and_cause_only_when_dead",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(death_date__isnull=True) | models.Q(death_date__lte=models.F("contact_date")),
+                name="death_not_after_contact",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.patient} follow-up {self.contact_date}"
+
+
+class EndReason(models.TextChoices):
+    COMPLETED = "completed", "Completed 2 years of treatment"
+    PROGRESSION = "progression", "Disease progression"
+    TOXICITY = "toxicity", "Unacceptable toxicity"
+    WITHDRAWAL = "withdrawal", "Withdrawal of consent"
+    DEATH = "death", "Death"
+    LOST = "lost", "Lost to follow-up"
+    INVESTIGATOR = "investigator", "Investigator decision"
+    SCREEN_FAILURE = "screen_failure", "Screen failure (never randomized)"
+
+
+class EndOfTreatment(ClinicalRecord):
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="end_of_treatment")
+    end_date = models.DateField("date of last treatment")
+    reason = models.CharField(max_length=14, choices=EndReason.choices)
+    reason_detail = models.CharField(max_length=200, blank=True)
+
+    objects = PatientRecordQuerySet.as_manager()
+
+    class Meta(ClinicalRecord.Meta):
+        verbose_name_plural = "end of treatment"
+
+    def __str__(self):
+        return f"{self.patient} end of treatment"
+
+
+class OffStudy(ClinicalRecord):
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="off_study")
+    off_study_date = models.DateField()
+    reason = models.CharField(max_length=14, choices=EndReason.choices)
+    reason_detail = models.CharField(max_length=200, blank=True)
+
+    objects = PatientRecordQuerySet.as_manager()
+
+    class Meta(ClinicalRecord.Meta):
+        verbose_name_plural = "off study"
+
+    def __str__(self):
+        return f"{self.patient} off study"

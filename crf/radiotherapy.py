@@ -23,6 +23,6 @@ def bed(total_dose_gy, fractions, alpha_beta=None):
 
 def is_stereotactic_schedule(total_dose_gy, fractions):
     """SBRT per protocol: at most 5 fractions of at least 7 Gy [default, ESO-Shanghai13]."""
-    return fractions <= protocol.SBRT_MAX_FRACTIONS.value and dose_per_fraction(
-        total_dose_gy, fractions
-    ) >= Decimal(protocol.SBRT_MIN_DOSE_PER_FRACTION_GY.value)
+    return fractions <= protocol.SBRT_MAX_FRACTIONS.value and dose_per_fraction(total_dose_gy, fractions) >= Decimal(
+        protocol.SBRT_MIN_DOSE_PER_FRACTION_GY.value
+    )

@@ -39,3 +39,25 @@ def recist_response(baseline_sum, nadir_sum, current_sum, new_lesions, non_targe
     if decrease is not None and decrease <= -protocol.RECIST_PR_DECREASE_PERCENT.value:
         return PR
     return SD
+
+
+def series(baseline_sum, points):
+    """RECIST numbers for a patient's assessments in date order.
+
+    `points`: (current_sum or None, new_lesions, non_target) per assessment. Returns, for each,
+    the sum, % change from baseline and from the nadir before it, and the implied response.
+    """
+    rows, nadir = [], baseline_sum
+    for current, new_lesions, non_target in points:
+        rows.append(
+            {
+                "sum": current,
+                "from_baseline": percent_change(baseline_sum, current),
+                "from_nadir": percent_change(nadir, current),
+                "nadir": nadir,
+                "implied": recist_response(baseline_sum, nadir, current, new_lesions, non_target),
+            }
+        )
+        if current is not None:
+            nadir = min(nadir, current)
+    return rows

@@ -41,3 +41,11 @@ def save_lesions(formset, patient, by, reason):
             save_with_reason(lesion, by)
         else:
             save_with_reason(lesion, by, reason)
+
+
+@transaction.atomic
+def save_record(form, by):
+    """Save a patient's clinical form and the rows entered with it, under one audit reason."""
+    record = save_with_reason(form.save(commit=False), by, form.reason_for_change)
+    form.save_related(record, by, form.reason_for_change)
+    return record

@@ -14,4 +14,8 @@ urlpatterns = [
     path("<str:screening_number>/eligibility/", views.patient_eligibility, name="patient_eligibility"),
     path("<str:screening_number>/baseline/", views.patient_baseline, name="patient_baseline"),
     path("<str:screening_number>/lesions/", views.patient_lesions, name="patient_lesions"),
+    path("<str:screening_number>/<slug:kind>/add/", views.record_edit, name="record_add"),
+    path("<str:screening_number>/<slug:kind>/<int:pk>/", views.record_edit, name="record_edit"),
+    path("<str:screening_number>/<slug:kind>/<int:pk>/void/", views.record_void, name="record_void"),
+    path("<str:screening_number>/<slug:kind>/", views.record_one, name="record_one"),
 ]

@@ -1,30 +1,74 @@
+from dataclasses import dataclass
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from audit import history
 from audit.forms import VoidForm
 from audit.services import save_with_reason, void
 from esotrial import protocol
+from randomization.models import Arm
 
 from . import eligibility as eligibility_rules
-from .forms import BaselineForm, EligibilityForm, LesionFormSet, PatientForm, ReasonForm
-from .models import Baseline, Eligibility, MetastaticLesion, Patient
+from . import recist, schedule
+from .forms import (
+    BaselineForm,
+    EligibilityForm,
+    EndOfTreatmentForm,
+    FollowUpForm,
+    LesionFormSet,
+    LocalInterventionForm,
+    OffStudyForm,
+    PatientForm,
+    ReasonForm,
+    TreatmentCycleForm,
+    TumourAssessmentForm,
+    assessment_sum,
+)
+from .models import (
+    Baseline,
+    Eligibility,
+    EndOfTreatment,
+    FollowUp,
+    LocalIntervention,
+    MetastaticLesion,
+    OffStudy,
+    Patient,
+    TargetMeasurement,
+    TreatmentCycle,
+    TumourAssessment,
+)
 from .registration import register_patient
-from .services import save_eligibility, save_lesions
-from .status import patient_status
+from .services import save_eligibility, save_lesions, save_record
+from .status import Facts, Status, patient_status
 
 PATIENTS_PER_PAGE = 25
 
 
 def patients_visible_to(user):
-    """The user's patients with what their derived status needs, in a constant number of queries."""
+    """The user's patients with what status and due dates need, in a constant number of queries."""
+    live = {"voided": False}
     return (
         Patient.objects.visible_to(user)
-        .select_related("site", "eligibility__confirmed_by")
-        .prefetch_related("lesions")
+        .select_related("site", "eligibility__confirmed_by", "allocation", "end_of_treatment", "off_study")
+        .prefetch_related(
+            Prefetch("lesions", MetastaticLesion.objects.filter(**live).order_by("id"), to_attr="live_lesions"),
+            Prefetch("cycles", TreatmentCycle.objects.filter(**live).order_by("cycle_number"), to_attr="live_cycles"),
+            Prefetch(
+                "assessments",
+                TumourAssessment.objects.filter(**live).order_by("assessment_date"),
+                to_attr="live_assessments",
+            ),
+            Prefetch("follow_ups", FollowUp.objects.filter(**live).order_by("contact_date"), to_attr="live_follow_ups"),
+        )
     )
 
 
@@ -44,32 +88,76 @@ def require_perm(request, perm):
 
 def one_to_one(patient, name):
     try:
-        return getattr(patient, name)
+        record = getattr(patient, name)
     except ObjectDoesNotExist:
         return None
+    return None if getattr(record, "voided", False) else record
 
 
 def with_status(patients):
-    """Attach the derived status to each patient (eligibility and lesions prefetched by the caller)."""
+    """Attach the derived status and what is due next to each patient (prefetched by patients_visible_to)."""
+    today = timezone.localdate()
     for patient in patients:
         eligibility = one_to_one(patient, "eligibility")
-        patient.live_lesions = sorted((x for x in patient.lesions.all() if not x.voided), key=lambda x: x.id)
+        allocation = one_to_one(patient, "allocation")
+        end = one_to_one(patient, "end_of_treatment")
         patient.eligibility_assessment = (
             eligibility_rules.assess(eligibility, patient.live_lesions, patient) if eligibility else None
         )
-        patient.status = patient_status(eligibility, patient.eligibility_assessment)
+        given = [c.day1_date for c in patient.live_cycles if c.given]
+        patient.status = patient_status(
+            Facts(
+                eligibility=eligibility,
+                assessment=patient.eligibility_assessment,
+                randomized=allocation is not None,
+                cycle_given=bool(given),
+                treatment_ended=end is not None,
+                off_study=one_to_one(patient, "off_study") is not None,
+            )
+        )
+        due = []
+        if allocation and patient.status in (Status.RANDOMIZED, Status.ON_TREATMENT, Status.FOLLOW_UP):
+            due.append(schedule.next_cycle_due([c.day1_date for c in patient.live_cycles], end is not None))
+            due.append(
+                schedule.next_imaging_due(
+                    allocation.randomized_on,
+                    min(given, default=None),
+                    [a.assessment_date for a in patient.live_assessments],
+                    end.end_date if end else None,
+                )
+            )
+            if end:
+                due.append(schedule.next_follow_up_due(end.end_date, [f.contact_date for f in patient.live_follow_ups]))
+        patient.due = [(item, item.state(today)) for item in sorted(filter(None, due), key=lambda d: d.window.planned)]
     return patients
 
 
 def patient_list(request):
     require_perm(request, "crf.view_patient")
+    filters = PatientFilterForm(request.GET or None)
+    filters.is_valid()
+    wanted = filters.cleaned_data if filters.is_bound else {}
     patients = patients_visible_to(request.user)
-    query = request.GET.get("q", "").strip()
-    if query:
-        patients = patients.filter(screening_number__icontains=query)
+    if wanted.get("q"):
+        patients = patients.filter(screening_number__icontains=wanted["q"])
+    if wanted.get("arm"):
+        patients = patients.filter(allocation__arm=wanted["arm"])
+    if wanted.get("status"):
+        # Status is derived in Python, so the filter runs over the user's (site-sized) list.
+        patients = [p for p in with_status(list(patients)) if p.status == wanted["status"]]
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
-    with_status(page.object_list)
-    return render(request, "crf/patient_list.html", {"page": page, "query": query})
+    if not wanted.get("status"):
+        with_status(page.object_list)
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    context = {"page": page, "filters": filters, "query_string": query_string.urlencode()}
+    return render(request, "crf/patient_list.html", context)
+
+
+class PatientFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Screening number")
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
+    arm = forms.ChoiceField(required=False, choices=[("", "Any arm"), *Arm.choices])
 
 
 @require_http_methods(["GET", "POST"])
@@ -85,15 +173,47 @@ def patient_register(request):
 
 def patient_detail(request, screening_number):
     patient = get_patient_or_404(request, screening_number)
+    allocation = one_to_one(patient, "allocation")
+    lesions = patient.live_lesions
+    interventions = LocalIntervention.objects.filter(lesion__patient=patient, voided=False).order_by("start_date")
+    for lesion in lesions:
+        lesion.live_interventions = [i for i in interventions if i.lesion_id == lesion.id]
+    cycles = schedule.cycle_rows(patient.live_cycles)
     context = {
         "patient": patient,
         "tab": "overview",
         "eligibility": one_to_one(patient, "eligibility"),
         "assessment": patient.eligibility_assessment,
         "baseline": one_to_one(patient, "baseline"),
-        "lesions": patient.live_lesions,
+        "allocation": allocation,
+        "lesions": lesions,
+        "untreated_lesions": [lesion.label for lesion in lesions if not lesion.live_interventions],
+        "cycles": cycles,
+        "deviations": [row for row in cycles if row.deviation_days],
+        "assessments": assessment_rows(patient, lesions),
+        "follow_ups": patient.live_follow_ups,
+        "end_of_treatment": one_to_one(patient, "end_of_treatment"),
+        "off_study": one_to_one(patient, "off_study"),
     }
     return render(request, "crf/patient_detail.html", context)
+
+
+def assessment_rows(patient, lesions):
+    """Each assessment with its sum of target diameters, changes and the response they imply."""
+    targets = [lesion for lesion in lesions if lesion.target_lesion]
+    assessments = list(
+        TumourAssessment.objects.filter(patient=patient, voided=False)
+        .order_by("assessment_date")
+        .prefetch_related("measurements")
+    )
+    baseline_sum = sum(lesion.longest_diameter_mm for lesion in targets)
+    points = [(assessment_sum(a, targets), a.new_lesions, a.non_target_status) for a in assessments]
+    rows = [
+        dict(assessment=a, **numbers)
+        for a, numbers in zip(assessments, recist.series(baseline_sum, points), strict=True)
+    ]
+    first_pd = next((row for row in rows if row["assessment"].overall_response == "PD"), None)
+    return {"baseline_sum": baseline_sum, "rows": rows, "first_pd": first_pd}
 
 
 # (model, its patient key, form name, how a history row names its record)
@@ -102,6 +222,13 @@ HISTORY_FORMS = [
     (Eligibility, "patient_id", "Eligibility", lambda row: "Eligibility"),
     (Baseline, "patient_id", "Baseline", lambda row: "Baseline"),
     (MetastaticLesion, "patient_id", "Metastatic lesions", lambda row: f"Lesion {row.label}"),
+    (LocalIntervention, "lesion__patient_id", "Local intervention", lambda row: f"{row.modality} #{row.id}"),
+    (TreatmentCycle, "patient_id", "Treatment cycles", lambda row: f"Cycle {row.cycle_number}"),
+    (TumourAssessment, "patient_id", "Tumour assessments", lambda row: f"Assessment {row.assessment_date}"),
+    (TargetMeasurement, "assessment__patient_id", "Target measurements", lambda row: f"Measurement #{row.id}"),
+    (FollowUp, "patient_id", "Follow-up", lambda row: f"Contact {row.contact_date}"),
+    (EndOfTreatment, "patient_id", "End of treatment", lambda row: "End of treatment"),
+    (OffStudy, "patient_id", "Off study", lambda row: "Off study"),
 ]
 
 
@@ -111,9 +238,7 @@ def patient_history(request, screening_number):
     for model, key, label, describe in HISTORY_FORMS:  # one query per form, whatever the number of rows
         changes += history.changes(model.history.filter(**{key: patient.id}), label, describe)
     changes.sort(key=lambda change: change.when, reverse=True)
-    return render(
-        request, "crf/patient_history.html", {"patient": patient, "tab": "history", "changes": changes}
-    )
+    return render(request, "crf/patient_history.html", {"patient": patient, "tab": "history", "changes": changes})
 
 
 def save_reasoned_form(request, form, patient, what):
@@ -192,12 +317,121 @@ def patient_lesions(request, screening_number):
         touched_saved = any(f.instance.pk and f.has_changed() for f in formset.forms)
         reason = reason_form.cleaned_data["reason_for_change"].strip()
         if touched_saved and not reason:
-            reason_form.add_error(
-                "reason_for_change", "Give the reason for changing or removing a saved lesion."
-            )
+            reason_form.add_error("reason_for_change", "Give the reason for changing or removing a saved lesion.")
         else:
             save_lesions(formset, patient, request.user, reason)
             messages.success(request, f"Lesions of {patient.screening_number} saved.")
             return redirect("crf:patient_detail", patient.screening_number)
     context = {"formset": formset, "reason_form": reason_form, "patient": patient, "protocol": protocol}
     return render(request, "crf/lesions_form.html", context)
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """A clinical form a patient has many of (or one of), reached at /patients/<no>/<slug>/."""
+
+    model: type
+    form: type
+    title: str
+    needs_randomization: bool
+    patient_path: str = "patient"
+    one_per_patient: bool = False
+
+
+RECORD_KINDS = {
+    "cycles": RecordKind(TreatmentCycle, TreatmentCycleForm, "Treatment cycle", True),
+    "interventions": RecordKind(
+        LocalIntervention, LocalInterventionForm, "Local intervention", True, patient_path="lesion__patient"
+    ),
+    "assessments": RecordKind(TumourAssessment, TumourAssessmentForm, "Tumour assessment", True),
+    "follow-ups": RecordKind(FollowUp, FollowUpForm, "Follow-up contact", False),
+    "end-of-treatment": RecordKind(EndOfTreatment, EndOfTreatmentForm, "End of treatment", True, one_per_patient=True),
+    "off-study": RecordKind(OffStudy, OffStudyForm, "Off study", False, one_per_patient=True),
+}
+
+
+def get_kind_or_404(kind):
+    try:
+        return RECORD_KINDS[kind]
+    except KeyError:
+        raise Http404 from None
+
+
+def patient_records(kind, patient):
+    return kind.model.objects.filter(**{kind.patient_path: patient, "voided": False})
+
+
+@require_http_methods(["GET", "POST"])
+def record_edit(request, screening_number, kind, pk=None):
+    """Add or edit one clinical record of a patient, with a reason for change on edits."""
+    patient = get_patient_or_404(request, screening_number)
+    slug, kind = kind, get_kind_or_404(kind)
+    records = patient_records(kind, patient)
+    if kind.one_per_patient:
+        instance = records.first()
+    else:
+        instance = get_object_or_404(records, pk=pk) if pk else None
+    model_name = kind.model._meta.model_name
+    require_perm(request, f"crf.{'change' if instance else 'add'}_{model_name}")
+    if kind.needs_randomization and one_to_one(patient, "allocation") is None:
+        messages.error(request, f"{kind.title} is recorded only after randomization: {patient} is not randomized.")
+        return redirect("crf:patient_detail", patient.screening_number)
+    if request.method == "POST":
+        # One writer per patient at a time: cycle numbers, "nothing after death" and the
+        # optimistic lock all read the patient's other records.
+        Patient.objects.select_for_update().get(pk=patient.pk)
+    form = kind.form(request.POST or None, instance=instance, patient=patient)
+    if form.is_valid():
+        if instance and not form.changed_fields:
+            messages.info(request, "Nothing was changed.")
+        else:
+            record = save_record(form, request.user)
+            messages.success(request, f"{kind.title} saved.")
+            if getattr(form, "computed", None) and form.computed != record.overall_response:
+                messages.warning(
+                    request,
+                    f"The overall response {record.overall_response} was kept although "
+                    f"the measurements imply {form.computed}.",
+                )
+        return redirect("crf:patient_detail", patient.screening_number)
+    context = {
+        "form": form,
+        "patient": patient,
+        "title": kind.title,
+        "conditional": kind.model is LocalIntervention,
+        "alpha_beta": protocol.BED_ALPHA_BETA_GY.value,
+        "void_url": reverse("crf:record_void", args=[patient.screening_number, slug, instance.pk])
+        if instance and not kind.one_per_patient
+        else None,
+    }
+    return render(request, "crf/record_form.html", context)
+
+
+def record_one(request, screening_number, kind):
+    """The page of a form a patient has only one of (end of treatment, off study)."""
+    if not get_kind_or_404(kind).one_per_patient:
+        raise Http404
+    return record_edit(request, screening_number, kind)
+
+
+@require_http_methods(["GET", "POST"])
+def record_void(request, screening_number, kind, pk):
+    patient = get_patient_or_404(request, screening_number)
+    kind = get_kind_or_404(kind)
+    record = get_object_or_404(patient_records(kind, patient), pk=pk)
+    require_perm(request, f"crf.change_{kind.model._meta.model_name}")
+    if (
+        kind.model is TreatmentCycle
+        and patient_records(kind, patient).filter(cycle_number__gt=record.cycle_number).exists()
+    ):
+        # Cycle numbers run without gaps; only the latest cycle can be withdrawn.
+        messages.error(request, "Only the latest cycle can be voided; correct earlier cycles with Edit.")
+        return redirect("crf:patient_detail", patient.screening_number)
+    form = VoidForm(request.POST or None)
+    if form.is_valid():
+        void(record, form.cleaned_data["reason"], by=request.user)
+        messages.success(request, f"{kind.title} voided. It stays in the audit trail.")
+        return redirect("crf:patient_detail", patient.screening_number)
+    return render(
+        request, "crf/record_void.html", {"form": form, "patient": patient, "record": record, "title": kind.title}
+    )

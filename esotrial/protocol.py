@@ -51,9 +51,7 @@ CYCLE_LENGTH_DAYS = Parameter(21, "protocol", "day 1 of each cycle after the pre
 CYCLE_WINDOW_EARLY_DAYS = Parameter(3, "default", "day 1 may be up to this many days early", unit="days")
 CYCLE_WINDOW_LATE_DAYS = Parameter(7, "default", "day 1 may be up to this many days late", unit="days")
 INDUCTION_CYCLES = Parameter(4, "protocol", "anti-PD-1 +/- chemotherapy", unit="cycles")
-MAINTENANCE_MONTHS = Parameter(
-    24, "protocol", "anti-PD-1 maintenance up to 2 years from the first dose", unit="months"
-)
+MAINTENANCE_MONTHS = Parameter(24, "protocol", "anti-PD-1 maintenance up to 2 years from the first dose", unit="months")
 ANTI_PD1_AGENTS = Parameter(
     {
         "camrelizumab": ("Camrelizumab", 200, "mg"),
@@ -84,24 +82,17 @@ CHEMOTHERAPY_AGENTS = Parameter(
 # --- Local intervention (combined arm) ---
 BED_ALPHA_BETA_GY = Parameter(10, "default", "alpha/beta for tumour BED (BED10)", unit="Gy")
 RT_MAX_TOTAL_DOSE_GY = Parameter(80, "default", "plausibility limit for a total RT dose", unit="Gy")
-RT_MAX_FRACTIONS = Parameter(
-    40, "default", "plausibility limit for the number of fractions", unit="fractions"
-)
+RT_MAX_FRACTIONS = Parameter(40, "default", "plausibility limit for the number of fractions", unit="fractions")
 SBRT_MAX_FRACTIONS = Parameter(5, "default", "stereotactic RT: at most 5 fractions ...", unit="fractions")
 SBRT_MIN_DOSE_PER_FRACTION_GY = Parameter(7, "default", "... of at least 7 Gy each", unit="Gy")
 
 # --- Assessments ---
 IMAGING_INTERVAL_INDUCTION_WEEKS = Parameter(6, "default", "CT/MRI during induction", unit="weeks")
 IMAGING_INTERVAL_MAINTENANCE_WEEKS = Parameter(9, "default", "CT/MRI during maintenance", unit="weeks")
-IMAGING_INTERVAL_FOLLOW_UP_MONTHS = Parameter(
-    3, "default", "CT/MRI after the end of treatment", unit="months"
-)
-SURVIVAL_FOLLOW_UP_INTERVAL_MONTHS = Parameter(
-    3, "default", "survival contact after treatment", unit="months"
-)
-RECIST_PR_DECREASE_PERCENT = Parameter(
-    30, "default", "RECIST 1.1: >=30% decrease from baseline sum", unit="%"
-)
+IMAGING_INTERVAL_FOLLOW_UP_MONTHS = Parameter(3, "default", "CT/MRI after the end of treatment", unit="months")
+IMAGING_WINDOW_DAYS = Parameter(7, "default", "imaging and follow-up are due this many days either side", unit="days")
+SURVIVAL_FOLLOW_UP_INTERVAL_MONTHS = Parameter(3, "default", "survival contact after treatment", unit="months")
+RECIST_PR_DECREASE_PERCENT = Parameter(30, "default", "RECIST 1.1: >=30% decrease from baseline sum", unit="%")
 RECIST_PD_INCREASE_PERCENT = Parameter(20, "default", "RECIST 1.1: >=20% increase from nadir ...", unit="%")
 RECIST_PD_INCREASE_MM = Parameter(5, "default", "... and >=5 mm absolute increase", unit="mm")
 

@@ -16,9 +16,7 @@ def test_database_is_postgresql():
 
 
 def test_redis_is_configured_for_broker_and_cache():
-    assert settings.REDIS_URL.startswith("redis://"), (
-        "make test sets REDIS_URL; Redis tests must not fall back"
-    )
+    assert settings.REDIS_URL.startswith("redis://"), "make test sets REDIS_URL; Redis tests must not fall back"
     assert settings.CELERY_BROKER_URL == settings.REDIS_URL
 
 

@@ -102,10 +102,7 @@ def test_data_manager_reads_patients_in_admin_but_cannot_change_or_delete(client
     response = client.get(change_url)
     assert response.status_code == 200
     assert b'name="_save"' not in response.content  # view-only
-    assert (
-        client.post(reverse("admin:crf_patient_delete", args=[patient.pk]), {"post": "yes"}).status_code
-        == 403
-    )
+    assert client.post(reverse("admin:crf_patient_delete", args=[patient.pk]), {"post": "yes"}).status_code == 403
     assert Patient.objects.filter(pk=patient.pk).exists()
 
 

@@ -38,9 +38,7 @@ def test_edit_records_user_old_new_and_reason(nurse_client, nurse, patient):
     assert latest.history_user == nurse
     assert latest.history_change_reason == "Date misread from ICF"
     delta = latest.diff_against(latest.prev_record)
-    assert [(c.field, str(c.old), str(c.new)) for c in delta.changes] == [
-        ("consent_date", "2025-03-01", "2025-03-02")
-    ]
+    assert [(c.field, str(c.old), str(c.new)) for c in delta.changes] == [("consent_date", "2025-03-01", "2025-03-02")]
 
 
 def test_history_tab_shows_the_change(nurse_client, patient):
@@ -61,9 +59,7 @@ def test_unchanged_save_writes_no_history(nurse_client, patient):
 
 
 def test_void_needs_a_reason(nurse_client, patient):
-    response = nurse_client.post(
-        reverse("crf:patient_void", args=[patient.screening_number]), {"reason": "  "}
-    )
+    response = nurse_client.post(reverse("crf:patient_void", args=[patient.screening_number]), {"reason": "  "})
     assert response.status_code == 200
     assert response.context["form"].errors["reason"]
     patient.refresh_from_db()

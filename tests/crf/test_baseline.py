@@ -42,8 +42,6 @@ def test_prior_anti_pd1_needs_best_response(nurse_client, patient):
 def test_future_diagnosis_and_impossible_cps_are_form_errors(nurse_client, patient):
     response = post(nurse_client, patient, baseline(histological_diagnosis_date="2099-01-01", pdl1_cps="140"))
     errors = response.context["form"].errors
-    assert errors["histological_diagnosis_date"] == [
-        "The date of histological diagnosis cannot be in the future."
-    ]
+    assert errors["histological_diagnosis_date"] == ["The date of histological diagnosis cannot be in the future."]
     assert errors["pdl1_cps"]
     assert not Baseline.objects.exists()

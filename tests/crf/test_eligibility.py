@@ -48,9 +48,7 @@ def test_nurse_cannot_confirm_eligibility(nurse_client, patient, three_lesions):
     eligibility = Eligibility.objects.get(patient=patient)
     assert eligibility.confirmed_by is None
     assert (
-        nurse_client.get(reverse("crf:patient_detail", args=[patient.screening_number]))
-        .context["patient"]
-        .status
+        nurse_client.get(reverse("crf:patient_detail", args=[patient.screening_number])).context["patient"].status
         == "screening"
     )
 
@@ -65,18 +63,14 @@ def test_fifth_lesion_makes_patient_ineligible(investigator_client, patient, thr
     assert not Eligibility.objects.exists()
 
 
-def test_failed_criterion_needs_screen_failure_reason_and_gives_screen_failure(
-    nurse_client, patient, three_lesions
-):
+def test_failed_criterion_needs_screen_failure_reason_and_gives_screen_failure(nurse_client, patient, three_lesions):
     data = answers(progression_on_prior_anti_pd1="True")
     response = nurse_client.post(eligibility_url(patient), data)
     assert (
         "Disease progression during prior anti-PD-1 therapy"
         in response.context["form"].errors["screen_failure_reason"][0]
     )
-    nurse_client.post(
-        eligibility_url(patient), {**data, "screen_failure_reason": "Progressed on camrelizumab"}
-    )
+    nurse_client.post(eligibility_url(patient), {**data, "screen_failure_reason": "Progressed on camrelizumab"})
     detail = nurse_client.get(reverse("crf:patient_detail", args=[patient.screening_number]))
     assert detail.context["patient"].status == "screen_failure"
     assert "Progressed on camrelizumab" in detail.content.decode()
@@ -102,9 +96,7 @@ def test_no_pathologically_confirmed_lesion_is_named(investigator_client, patien
     assert "No metastasis is marked pathologically confirmed" in response.context["form"].errors["confirm"][0]
 
 
-def test_editing_confirmed_eligibility_clears_confirmation(
-    nurse_client, investigator, patient, three_lesions
-):
+def test_editing_confirmed_eligibility_clears_confirmation(nurse_client, investigator, patient, three_lesions):
     eligibility = EligibilityFactory(patient=patient, confirmed_by=investigator)
     eligibility.confirmed_on = eligibility.history.get().history_date
     eligibility.save()

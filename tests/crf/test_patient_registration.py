@@ -104,9 +104,7 @@ def test_two_nurses_registering_at_once_get_distinct_numbers(site):
     def worker():
         try:
             barrier.wait()
-            patient = Patient(
-                site=site, initials="AB", sex="F", year_of_birth=1960, consent_date=date(2025, 1, 1)
-            )
+            patient = Patient(site=site, initials="AB", sex="F", year_of_birth=1960, consent_date=date(2025, 1, 1))
             register_patient(patient, by=None)
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)

@@ -31,9 +31,7 @@ def test_four_lesions_in_one_organ_breach_the_per_organ_limit():
 
 
 def test_lesion_over_50_mm_is_named():
-    assert count_lesions(lesions(("liver", 51))).breaches == [
-        "Lesion L1 measures 51 mm; each lesion must be ≤ 50 mm."
-    ]
+    assert count_lesions(lesions(("liver", 51))).breaches == ["Lesion L1 measures 51 mm; each lesion must be ≤ 50 mm."]
     assert count_lesions(lesions(("liver", 50))).breaches == []
 
 

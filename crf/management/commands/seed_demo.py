@@ -11,16 +11,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             # Demo users share a published password: never in a production database.
-            raise CommandError(
-                "seed_demo refuses to run with DEBUG off (demo logins have a public password)."
-            )
+            raise CommandError("seed_demo refuses to run with DEBUG off (demo logins have a public password).")
         with transaction.atomic():
             sites = demo.seed_sites()
             users = demo.seed_users(sites)
             patients = demo.seed_patients(sites, users)
-        self.stdout.write(
-            f"Demo data ready: {len(sites)} sites, {len(users)} users, {patients} new patients."
-        )
+        self.stdout.write(f"Demo data ready: {len(sites)} sites, {len(users)} users, {patients} new patients.")
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for username in sorted(users):
             self.stdout.write(f"  {username}")

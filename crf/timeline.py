@@ -1,0 +1,48 @@
+"""A patient's key dates and the order every clinical date must respect (PROTOCOL.md; GCP).
+
+consent ≤ eligibility ≤ randomization ≤ first cycle; nothing after death; nothing in the future.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class KeyDates:
+    consent: date
+    randomized_on: date | None
+    arm: str | None
+    death: date | None
+
+
+def key_dates(patient):
+    try:
+        randomized_on, arm = patient.allocation.randomized_on, patient.allocation.arm
+    except ObjectDoesNotExist:
+        randomized_on, arm = None, None
+    death = (
+        patient.follow_ups.filter(voided=False, vital_status="dead")
+        .order_by("death_date")
+        .values_list("death_date", flat=True)
+        .first()
+    )
+    return KeyDates(consent=patient.consent_date, randomized_on=randomized_on, arm=arm, death=death)
+
+
+def date_problems(value, dates, label, *, after_randomization=False, allow_after_death=False):
+    """Why `value` cannot be the date of `label` for this patient, as sentences for the nurse."""
+    if value is None:
+        return []
+    problems = []
+    if value > timezone.localdate():
+        problems.append(f"The {label} cannot be in the future.")
+    if value < dates.consent:
+        problems.append(f"The {label} cannot precede informed consent ({dates.consent:%Y-%m-%d}).")
+    if after_randomization and dates.randomized_on and value < dates.randomized_on:
+        problems.append(f"The {label} cannot precede randomization ({dates.randomized_on:%Y-%m-%d}).")
+    if not allow_after_death and dates.death and value > dates.death:
+        problems.append(f"The {label} cannot be after the date of death ({dates.death:%Y-%m-%d}).")
+    return problems
