@@ -577,7 +577,7 @@ class TumourAssessmentForm(PatientRecordForm):
         ):
             change = percent_change(baseline_sum, current)
             detail = (
-                f"sum {current} mm, {change:+.0f}% from baseline {baseline_sum} mm, nadir {nadir} mm"
+                f"sum {current:.1f} mm, {change:+.0f}% from baseline {baseline_sum:.1f} mm, nadir {nadir:.1f} mm"
                 if current is not None
                 else "a target lesion is not assessed"
             )

@@ -6,8 +6,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from accounts.models import SiteMembership, TrialSite
-from crf.models import Eligibility, MetastaticLesion, Patient
+from crf.models import Eligibility, MetastaticLesion, Patient, TreatmentCycle
 from crf.registration import register_patient
+from randomization.models import Allocation
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -102,3 +103,26 @@ class EligibilityFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return model_class.objects.create(*args, **{**ELIGIBLE_ANSWERS, **kwargs})
+
+
+class AllocationFactory(factory.django.DjangoModelFactory):
+    """Stands in for the randomization service (issue 4) where a test needs a randomized patient."""
+
+    class Meta:
+        model = Allocation
+
+    patient = factory.SubFactory(PatientFactory)
+    number = factory.Sequence(lambda n: f"R{n + 1:04d}")
+    arm = "combined"
+    randomized_on = date(2025, 3, 10)
+
+
+class CycleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TreatmentCycle
+
+    patient = factory.SubFactory(PatientFactory)
+    cycle_number = 1
+    day1_date = date(2025, 3, 12)
+    anti_pd1_agent = "camrelizumab"
+    anti_pd1_dose_mg = Decimal("200")

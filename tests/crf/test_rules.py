@@ -107,3 +107,39 @@ def test_phases_and_maintenance_end():
     assert [phase(n) for n in (1, 4, 5, 30)] == ["induction", "induction", "maintenance", "maintenance"]
     assert maintenance_end(date(2025, 2, 10)) == date(2027, 2, 10)
     assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+
+
+def test_status_follows_the_forms():
+    from types import SimpleNamespace
+
+    from crf.status import Facts, patient_status
+
+    confirmed = SimpleNamespace(voided=False, screen_failure_reason="", confirmed_by_id=1)
+    eligible = SimpleNamespace(eligible=True)
+    assert patient_status(Facts()) == "screening"
+    assert patient_status(Facts(eligibility=confirmed, assessment=eligible)) == "eligible"
+    failed = SimpleNamespace(voided=False, screen_failure_reason="Platelets low", confirmed_by_id=None)
+    assert patient_status(Facts(eligibility=failed, assessment=SimpleNamespace(eligible=False))) == "screen_failure"
+    assert patient_status(Facts(randomized=True)) == "randomized"
+    assert patient_status(Facts(randomized=True, cycle_given=True)) == "on_treatment"
+    assert patient_status(Facts(randomized=True, cycle_given=True, treatment_ended=True)) == "follow_up"
+    assert patient_status(Facts(randomized=True, off_study=True)) == "off_study"
+
+
+def test_imaging_every_6_weeks_in_induction_then_9_then_3_months():
+    from crf.schedule import next_imaging_due
+
+    randomized = date(2025, 1, 1)
+    assert next_imaging_due(randomized, date(2025, 1, 3), [], None).window.planned == date(2025, 2, 12)
+    assert next_imaging_due(randomized, date(2025, 1, 3), [date(2025, 4, 1)], None).window.planned == date(2025, 6, 3)
+    assert next_imaging_due(randomized, date(2025, 1, 3), [date(2025, 4, 1)], date(2025, 5, 1)).window.planned == date(
+        2025, 8, 1
+    )
+
+
+def test_no_cycle_due_after_two_years_or_end_of_treatment():
+    from crf.schedule import next_cycle_due
+
+    assert next_cycle_due([date(2025, 1, 1)], treatment_ended=False).window.planned == date(2025, 1, 22)
+    assert next_cycle_due([date(2025, 1, 1)], treatment_ended=True) is None
+    assert next_cycle_due([date(2025, 1, 1), date(2026, 12, 20)], treatment_ended=False) is None
