@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from simple_history.admin import SimpleHistoryAdmin
+
+from audit.admin import ScopedHistoryAdmin
 
 from .models import SiteMembership, TrialSite
 from .scoping import sites_visible_to
@@ -14,7 +15,7 @@ class SiteMembershipInline(admin.TabularInline):
 
 
 @admin.register(TrialSite)
-class TrialSiteAdmin(SimpleHistoryAdmin):
+class TrialSiteAdmin(ScopedHistoryAdmin):
     list_display = ["code", "name", "city", "principal_investigator", "active"]
     list_filter = ["active"]
     search_fields = ["code", "name", "city"]

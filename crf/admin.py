@@ -2,7 +2,18 @@ from django.contrib import admin
 
 from audit.admin import ClinicalRecordAdmin
 
-from .models import Baseline, Eligibility, MetastaticLesion, Patient
+from .models import (
+    Baseline,
+    Eligibility,
+    EndOfTreatment,
+    FollowUp,
+    LocalIntervention,
+    MetastaticLesion,
+    OffStudy,
+    Patient,
+    TreatmentCycle,
+    TumourAssessment,
+)
 
 
 @admin.register(Patient)
@@ -40,3 +51,36 @@ class BaselineAdmin(PatientRecordAdmin):
 class MetastaticLesionAdmin(PatientRecordAdmin):
     list_display = ["patient", "label", "organ", "longest_diameter_mm", "pathologically_confirmed", "voided"]
     list_filter = ["patient__site", "organ", "voided"]
+
+
+@admin.register(TreatmentCycle)
+class TreatmentCycleAdmin(PatientRecordAdmin):
+    list_display = ["patient", "cycle_number", "day1_date", "given", "anti_pd1_agent", "delayed", "voided"]
+
+
+@admin.register(TumourAssessment)
+class TumourAssessmentAdmin(PatientRecordAdmin):
+    list_display = ["patient", "assessment_date", "overall_response", "new_lesions", "voided"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(PatientRecordAdmin):
+    list_display = ["patient", "contact_date", "vital_status", "death_date", "voided"]
+
+
+@admin.register(EndOfTreatment)
+class EndOfTreatmentAdmin(PatientRecordAdmin):
+    list_display = ["patient", "end_date", "reason", "voided"]
+
+
+@admin.register(OffStudy)
+class OffStudyAdmin(PatientRecordAdmin):
+    list_display = ["patient", "off_study_date", "reason", "voided"]
+
+
+@admin.register(LocalIntervention)
+class LocalInterventionAdmin(ClinicalRecordAdmin):
+    list_display = ["lesion", "modality", "intent", "start_date", "total_dose_gy", "fractions", "bed10", "voided"]
+    list_filter = ["lesion__patient__site", "modality", "intent", "voided"]
+    search_fields = ["lesion__patient__screening_number"]
+    list_select_related = ["lesion__patient__site"]

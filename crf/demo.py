@@ -2,6 +2,7 @@
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -11,8 +12,22 @@ from accounts import roles
 from accounts.models import SiteMembership, TrialSite
 from audit.services import save_with_reason
 from esotrial import protocol
+from randomization.models import Allocation
 
-from .models import Baseline, Eligibility, MetastaticLesion, Patient
+from . import recist, schedule
+from .models import (
+    Baseline,
+    Eligibility,
+    EndOfTreatment,
+    FollowUp,
+    LocalIntervention,
+    MetastaticLesion,
+    OffStudy,
+    Patient,
+    TargetMeasurement,
+    TreatmentCycle,
+    TumourAssessment,
+)
 from .registration import register_patient
 
 DEMO_PASSWORD = "eso-demo-2026"
@@ -28,7 +43,7 @@ ROLE_USERNAMES = {
     roles.MONITOR: "monitor",
     roles.DATA_MANAGER: "datamanager",
 }
-PATIENTS_PER_SITE = 10
+PATIENTS_PER_SITE = 12
 
 
 def seed_sites():
@@ -90,7 +105,9 @@ def seed_patients(sites, users):
                 consent_date=opening + timedelta(days=consent_offset),
             )
             register_patient(patient, by=nurse)
-            seed_screening(patient, rng, nurse, investigator)
+            eligibility = seed_screening(patient, rng, nurse, investigator)
+            if eligibility and eligibility.confirmed_by_id:
+                seed_treatment(patient, eligibility, rng, nurse, investigator)
             created += 1
     return created
 
@@ -178,4 +195,143 @@ def seed_screening(patient, rng, nurse, investigator):
     else:
         eligibility.confirmed_by = investigator
         eligibility.confirmed_on = timezone.now()
-    save_with_reason(eligibility, nurse)
+    return save_with_reason(eligibility, nurse)
+
+
+# (modality, details) chosen per organ, as ESO-Shanghai13 treated them
+LOCAL_TREATMENT = {
+    "lung": [("radiotherapy", ("sbrt", 50, 5)), ("surgery", ("Wedge resection", "R0"))],
+    "liver": [("ablation", ("mwa", 1)), ("radiotherapy", ("sbrt", 45, 3))],
+    "bone": [("radiotherapy", ("sbrt", 24, 3))],
+    "adrenal": [("radiotherapy", ("sbrt", 40, 5))],
+    "brain": [("radiotherapy", ("sbrt", 24, 3))],
+    "non_regional_ln": [("radiotherapy", ("imrt", 60, 30))],
+    "regional_ln": [("radiotherapy", ("imrt", 50, 25))],
+}
+
+
+def seed_treatment(patient, eligibility, rng, nurse, investigator):
+    """Randomize 2:1 (a stand-in for the randomization service), then cycles, local treatment,
+    assessments and follow-up up to today: both arms, delays, progressions and a few deaths."""
+    today = timezone.localdate()
+    randomized_on = eligibility.assessment_date + timedelta(days=rng.randint(2, 5))
+    if randomized_on > today - timedelta(days=7):
+        return  # eligible, waiting for randomization
+    arm = "combined" if rng.random() < 2 / 3 else "systemic"
+    number = f"R{Allocation.objects.count() + 1:04d}"
+    Allocation.objects.create(
+        patient=patient, number=number, arm=arm, randomized_on=randomized_on, randomized_by=investigator
+    )
+    # Median PFS about 15 months with local therapy, 6 without (ESO-Shanghai13).
+    months_to_progression = rng.expovariate(1 / (21 if arm == "combined" else 8.5))
+    progression_on = randomized_on + timedelta(days=int(months_to_progression * 30.4))
+    lesions = list(patient.lesions.filter(voided=False).order_by("id"))
+
+    # Systemic therapy: every 21 days, some delays, until progression, 2 years or today.
+    day, number = randomized_on + timedelta(days=rng.randint(1, 4)), 1
+    first_dose, last_dose = day, None
+    while day <= min(today, progression_on, schedule.maintenance_end(first_dose)):
+        cycle = TreatmentCycle(
+            patient=patient,
+            cycle_number=number,
+            day1_date=day,
+            anti_pd1_agent="camrelizumab",
+            anti_pd1_dose_mg=200,
+            weight_kg=rng.randint(48, 80),
+            bsa_m2=Decimal("1.65"),
+        )
+        if number <= protocol.INDUCTION_CYCLES.value:
+            cycle.chemotherapy_given = True
+            cycle.chemo_agent_1, cycle.chemo_dose_1 = "paclitaxel", 135
+            cycle.chemo_agent_2, cycle.chemo_dose_2 = "cisplatin", 75
+        if number > 1 and rng.random() < 0.12:
+            cycle.delayed, cycle.delay_reason = True, rng.choice(("Neutropenia grade 2", "Patient request"))
+            cycle.day1_date = day = day + timedelta(days=rng.randint(3, 12))
+            if day > today:
+                break
+            window = schedule.next_cycle_window(last_dose)
+            if not window.contains(day):
+                cycle.deviation_reason = cycle.delay_reason
+        save_with_reason(cycle, nurse)
+        last_dose, number = day, number + 1
+        day = day + timedelta(days=protocol.CYCLE_LENGTH_DAYS.value)
+
+    # Local intervention to every lesion in the combined arm, during or after induction.
+    if arm == "combined":
+        start = first_dose + timedelta(days=rng.randint(20, 60))
+        for lesion in lesions:
+            if start > today:
+                break
+            modality, details = rng.choice(LOCAL_TREATMENT[lesion.organ])
+            li = LocalIntervention(lesion=lesion, modality=modality, intent="protocol", start_date=start)
+            if modality == "radiotherapy":
+                li.rt_technique, li.total_dose_gy, li.fractions = details
+                li.end_date = start + timedelta(days=details[2] + details[2] // 5 * 2)
+            elif modality == "surgery":
+                li.surgery_procedure, li.resection_margin = details
+                li.end_date = start
+            else:
+                li.ablation_type, li.ablation_sessions = details
+                li.end_date = start
+            if li.end_date > today:
+                li.end_date = None
+            save_with_reason(li, nurse)
+            start = start + timedelta(days=rng.randint(3, 14))
+
+    # Tumour assessments every 6 then 9 weeks: shrinkage, then PD at progression.
+    targets = [lesion for lesion in lesions if lesion.target_lesion]
+    assessed_on, induction_end = randomized_on, first_dose + timedelta(days=84)
+    shrink = Decimal(rng.choice(("0.55", "0.65", "0.8", "0.9")))
+    while targets:
+        assessed_on += timedelta(weeks=6 if assessed_on < induction_end else 9)
+        if assessed_on > today:
+            break
+        progressed = assessed_on >= progression_on
+        factor = Decimal("1.3") if progressed else shrink
+        assessment = TumourAssessment(
+            patient=patient,
+            assessment_date=assessed_on,
+            imaging_method="ct",
+            non_target_status="non_cr_non_pd",
+            new_lesions=progressed and rng.random() < 0.5,
+        )
+        sums = {lesion.pk: (lesion.longest_diameter_mm * factor).quantize(Decimal("0.1")) for lesion in targets}
+        baseline = sum(lesion.longest_diameter_mm for lesion in targets)
+        assessment.overall_response = recist.recist_response(
+            baseline,
+            baseline * shrink if progressed else baseline,
+            sum(sums.values()),
+            assessment.new_lesions,
+            assessment.non_target_status,
+        )
+        if progressed:
+            assessment.overall_response = "PD"
+        save_with_reason(assessment, nurse)
+        for lesion in targets:
+            save_with_reason(
+                TargetMeasurement(assessment=assessment, lesion=lesion, diameter_mm=sums[lesion.pk]), nurse
+            )
+        if progressed:
+            break
+
+    # Progression ends protocol treatment; survival follow-up every 3 months, some deaths.
+    if progression_on <= today and last_dose:
+        end = max(last_dose, min(progression_on, today))
+        save_with_reason(
+            EndOfTreatment(patient=patient, end_date=end, reason="progression", reason_detail="RECIST PD"), nurse
+        )
+        contact = end
+        while True:
+            contact = schedule.add_months(contact, protocol.SURVIVAL_FOLLOW_UP_INTERVAL_MONTHS.value)
+            if contact > today:
+                break
+            dead = rng.random() < 0.25
+            follow_up = FollowUp(patient=patient, contact_date=contact, vital_status="alive")
+            follow_up.subsequent_therapy = "Docetaxel second line" if rng.random() < 0.4 else ""
+            if dead:
+                follow_up.vital_status, follow_up.death_cause = "dead", "progression"
+                follow_up.death_date = contact - timedelta(days=rng.randint(1, 20))
+            save_with_reason(follow_up, nurse)
+            if dead:
+                save_with_reason(OffStudy(patient=patient, off_study_date=contact, reason="death"), nurse)
+                break

@@ -157,8 +157,13 @@ def test_admin_lists_of_patient_records_are_scoped(client, data_manager, patient
         LesionFactory(patient=owner, label="L1")
         EligibilityFactory(patient=owner)
     client.force_login(data_manager)
-    for model in ("metastaticlesion", "eligibility"):
-        response = client.get(reverse(f"admin:crf_{model}_changelist"))
+    for model in ("crf_metastaticlesion", "crf_eligibility", "randomization_allocation"):
+        if model.startswith("randomization"):
+            from tests.factories import AllocationFactory
+
+            for owner in (patient, other_site_patient):
+                AllocationFactory(patient=owner)
+        response = client.get(reverse(f"admin:{model}_changelist"))
         assert response.status_code == 200
         rows = list(response.context["cl"].result_list)
         assert [row.patient for row in rows] == [patient]
