@@ -314,24 +314,27 @@ def seed_treatment(patient, eligibility, rng, nurse, investigator):
         if progressed:
             break
 
-    # Progression ends protocol treatment; survival follow-up every 3 months, some deaths.
+    # Progression, or 2 years of treatment, ends protocol treatment; survival follow-up every 3
+    # months after it, with some deaths after progression.
     if progression_on <= today and last_dose:
-        end = max(last_dose, min(progression_on, today))
-        save_with_reason(
-            EndOfTreatment(patient=patient, end_date=end, reason="progression", reason_detail="RECIST PD"), nurse
-        )
-        contact = end
-        while True:
-            contact = schedule.add_months(contact, protocol.SURVIVAL_FOLLOW_UP_INTERVAL_MONTHS.value)
-            if contact > today:
-                break
-            dead = rng.random() < 0.25
-            follow_up = FollowUp(patient=patient, contact_date=contact, vital_status="alive")
-            follow_up.subsequent_therapy = "Docetaxel second line" if rng.random() < 0.4 else ""
-            if dead:
-                follow_up.vital_status, follow_up.death_cause = "dead", "progression"
-                follow_up.death_date = contact - timedelta(days=rng.randint(1, 20))
-            save_with_reason(follow_up, nurse)
-            if dead:
-                save_with_reason(OffStudy(patient=patient, off_study_date=contact, reason="death"), nurse)
-                break
+        ended_on, reason = max(last_dose, progression_on), "progression"
+    elif last_dose and schedule.maintenance_end(first_dose) < today:
+        ended_on, reason = last_dose, "completed"
+    else:
+        return
+    save_with_reason(EndOfTreatment(patient=patient, end_date=ended_on, reason=reason), nurse)
+    contact = ended_on
+    while True:
+        contact = schedule.add_months(contact, protocol.SURVIVAL_FOLLOW_UP_INTERVAL_MONTHS.value)
+        if contact > today:
+            break
+        dead = reason == "progression" and rng.random() < 0.25
+        follow_up = FollowUp(patient=patient, contact_date=contact, vital_status="alive")
+        follow_up.subsequent_therapy = "Docetaxel second line" if reason == "progression" and rng.random() < 0.4 else ""
+        if dead:
+            follow_up.vital_status, follow_up.death_cause = "dead", "progression"
+            follow_up.death_date = contact - timedelta(days=rng.randint(1, 20))
+        save_with_reason(follow_up, nurse)
+        if dead:
+            save_with_reason(OffStudy(patient=patient, off_study_date=contact, reason="death"), nurse)
+            break

@@ -448,6 +448,9 @@ class LocalInterventionForm(PatientRecordForm):
         super().__init__(*args, **kwargs)
         self.arm = self.dates.arm
         self.fields["lesion"].queryset = MetastaticLesion.objects.filter(patient=self.patient, voided=False)
+        self.fields["modality"].choices = LocalIntervention.Modality.choices  # no blank radio
+        self.fields["intent"].choices = LocalIntervention.Intent.choices
+        self.fields["intent"].initial = LocalIntervention.Intent.PROTOCOL
         if self.arm != "combined":
             # Systemic arm: local treatment only at progression or for palliation (PROTOCOL.md).
             self.fields["intent"].choices = [LocalIntervention.Intent.choices[1]]

@@ -118,14 +118,16 @@ def with_status(patients):
         due = []
         if allocation and patient.status in (Status.RANDOMIZED, Status.ON_TREATMENT, Status.FOLLOW_UP):
             due.append(schedule.next_cycle_due([c.day1_date for c in patient.live_cycles], end is not None))
-            due.append(
-                schedule.next_imaging_due(
-                    allocation.randomized_on,
-                    min(given, default=None),
-                    [a.assessment_date for a in patient.live_assessments],
-                    end.end_date if end else None,
+            if not any(a.overall_response == "PD" for a in patient.live_assessments):
+                # Imaging follows the patient to progression, the PFS event; not beyond.
+                due.append(
+                    schedule.next_imaging_due(
+                        allocation.randomized_on,
+                        min(given, default=None),
+                        [a.assessment_date for a in patient.live_assessments],
+                        end.end_date if end else None,
+                    )
                 )
-            )
             if end:
                 due.append(schedule.next_follow_up_due(end.end_date, [f.contact_date for f in patient.live_follow_ups]))
         patient.due = [(item, item.state(today)) for item in sorted(filter(None, due), key=lambda d: d.window.planned)]
@@ -157,7 +159,7 @@ def patient_list(request):
 class PatientFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Screening number")
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
-    arm = forms.ChoiceField(required=False, choices=[("", "Any arm"), *Arm.choices])
+    arm = forms.ChoiceField(required=False, choices=[("", "Any arm"), *((arm, arm.capitalize()) for arm in Arm.values)])
 
 
 @require_http_methods(["GET", "POST"])

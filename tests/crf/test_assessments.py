@@ -68,3 +68,19 @@ def test_missing_target_measurement_implies_not_evaluable(nurse_client, randomiz
         "The measurements imply NE (a target lesion is not assessed)"
         in response.context["form"].errors["overall_response"][0]
     )
+
+
+def test_imaging_is_due_until_progression_only(nurse_client, randomized_patient):
+    detail = reverse("crf:patient_detail", args=[randomized_patient.screening_number])
+    add_assessment(nurse_client, randomized_patient, "10", "20")
+    assert "Tumour assessment" in [item.what for item, _ in nurse_client.get(detail).context["patient"].due]
+    add_assessment(
+        nurse_client,
+        randomized_patient,
+        "10",
+        "20",
+        assessment_date="2025-06-01",
+        new_lesions="True",
+        overall_response="PD",
+    )
+    assert "Tumour assessment" not in [item.what for item, _ in nurse_client.get(detail).context["patient"].due]

@@ -126,3 +126,36 @@ def test_edit_of_a_cycle_needs_a_reason_and_is_audited(nurse_client, nurse, rand
     cycle.refresh_from_db()
     assert cycle.day1_date.isoformat() == "2025-03-13"
     assert cycle.history.latest().history_user == nurse
+
+
+def test_patient_page_and_list_queries_do_not_grow_with_cycles(
+    nurse_client, randomized_patient, django_assert_max_num_queries
+):
+    from datetime import date, timedelta
+
+    from crf.models import LocalIntervention, MetastaticLesion
+
+    detail = reverse("crf:patient_detail", args=[randomized_patient.screening_number])
+    listing = reverse("crf:patient_list")
+    CycleFactory(patient=randomized_patient, day1_date=date(2025, 3, 12))
+    with django_assert_max_num_queries(40) as page_queries:
+        nurse_client.get(detail)
+    with django_assert_max_num_queries(40) as list_queries:
+        nurse_client.get(listing)
+    for number in range(2, 12):
+        CycleFactory(
+            patient=randomized_patient, cycle_number=number, day1_date=date(2025, 3, 12) + timedelta(21 * (number - 1))
+        )
+    for lesion in MetastaticLesion.objects.all():
+        LocalIntervention.objects.create(
+            lesion=lesion,
+            modality="ablation",
+            intent="protocol",
+            start_date=date(2025, 4, 1),
+            ablation_type="mwa",
+            ablation_sessions=1,
+        )
+    with django_assert_max_num_queries(len(page_queries.captured_queries)):
+        nurse_client.get(detail)
+    with django_assert_max_num_queries(len(list_queries.captured_queries)):
+        nurse_client.get(listing)
