@@ -273,10 +273,24 @@ class ReasonForm(forms.Form):
 class PatientRecordForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
     """A clinical form about one patient: knows the patient and its key dates (crf.timeline)."""
 
+    # {dependent field: "controlling_field=value"}: shown only then (static/js/conditional.js)
+    show_when = {}
+
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.dates = timeline.key_dates(patient)
+        for name, condition in self.show_when.items():
+            self.fields[name].widget.attrs["data-show-when"] = condition
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, condition in self.show_when.items():
+            controlling, value = condition.split("=")
+            if str(cleaned.get(controlling)) != value:  # hidden on the page: its value is not kept
+                numeric = isinstance(self.fields[name], (forms.DecimalField, forms.IntegerField))
+                cleaned[name] = None if numeric else ""
+        return cleaned
 
     def check_date(self, field, label, **rules):
         for problem in timeline.date_problems(self.cleaned_data.get(field), self.dates, label, **rules):
@@ -324,6 +338,16 @@ class TreatmentCycleForm(PatientRecordForm):
             "delayed": forms.RadioSelect,
             "dose_reduced": forms.RadioSelect,
         }
+
+    show_when = {
+        "not_given_reason": "given=False",
+        **{
+            name: "chemotherapy_given=True"
+            for name in ["chemo_agent_1", "chemo_dose_1", "chemo_agent_2", "chemo_dose_2", "weight_kg", "bsa_m2"]
+        },
+        "delay_reason": "delayed=True",
+        "dose_reduction_reason": "dose_reduced=True",
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -443,6 +467,10 @@ class LocalInterventionForm(PatientRecordForm):
         "surgery": ["surgery_procedure", "resection_margin"],
         "ablation": ["ablation_type", "ablation_sessions"],
     }
+    show_when = {
+        **{name: f"modality={modality}" for modality, names in MODALITY_FIELDS.items() for name in names},
+        "not_completed_reason": "completed_as_planned=False",
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -455,9 +483,6 @@ class LocalInterventionForm(PatientRecordForm):
             # Systemic arm: local treatment only at progression or for palliation (PROTOCOL.md).
             self.fields["intent"].choices = [LocalIntervention.Intent.choices[1]]
             self.fields["intent"].initial = LocalIntervention.Intent.PALLIATIVE
-        for modality, names in self.MODALITY_FIELDS.items():
-            for name in names:  # shown only for their modality (static/js/conditional.js)
-                self.fields[name].widget.attrs["data-show-when-modality"] = modality
         self.fields[
             "total_dose_gy"
         ].help_text = f"0 < dose ≤ {protocol.RT_MAX_TOTAL_DOSE_GY.value} Gy. BED₁₀ is computed from dose and fractions."
@@ -474,12 +499,6 @@ class LocalInterventionForm(PatientRecordForm):
         modality = cleaned.get("modality")
         for name in self.MODALITY_FIELDS.get(modality, []):
             self.require(name)
-        for other, names in self.MODALITY_FIELDS.items():
-            if other != modality:
-                for name in names:  # values of a hidden section are not kept
-                    cleaned[name] = (
-                        None if isinstance(self.fields[name], (forms.DecimalField, forms.IntegerField)) else ""
-                    )
         dose, fractions = cleaned.get("total_dose_gy"), cleaned.get("fractions")
         if modality == "radiotherapy":
             if dose is not None and not 0 < dose <= protocol.RT_MAX_TOTAL_DOSE_GY.value:
@@ -612,6 +631,12 @@ class FollowUpForm(PatientRecordForm):
         ]
         widgets = {"contact_date": DateInput(), "death_date": DateInput(), "vital_status": forms.RadioSelect}
 
+    show_when = {
+        "death_date": "vital_status=dead",
+        "death_cause": "vital_status=dead",
+        "death_cause_other": "death_cause=other",
+    }
+
     def clean(self):
         cleaned = super().clean()
         self.check_date("contact_date", "contact date", allow_after_death=True)
@@ -631,7 +656,6 @@ class FollowUpForm(PatientRecordForm):
                         "death_date", "Records are dated after this date of death: " + "; ".join(later) + "."
                     )
         else:
-            cleaned["death_date"], cleaned["death_cause"], cleaned["death_cause_other"] = None, "", ""
             if self.dates.death and cleaned.get("contact_date") and cleaned["contact_date"] > self.dates.death:
                 self.add_error("vital_status", f"The patient's death is recorded on {self.dates.death:%Y-%m-%d}.")
         return cleaned

@@ -400,7 +400,7 @@ def record_edit(request, screening_number, kind, pk=None):
         "form": form,
         "patient": patient,
         "title": kind.title,
-        "conditional": kind.model is LocalIntervention,
+        "bed_preview": kind.model is LocalIntervention,
         "alpha_beta": protocol.BED_ALPHA_BETA_GY.value,
         "void_url": reverse("crf:record_void", args=[patient.screening_number, slug, instance.pk])
         if instance and not kind.one_per_patient

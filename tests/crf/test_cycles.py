@@ -159,3 +159,14 @@ def test_patient_page_and_list_queries_do_not_grow_with_cycles(
         nurse_client.get(detail)
     with django_assert_max_num_queries(len(list_queries.captured_queries)):
         nurse_client.get(listing)
+
+
+def test_values_of_hidden_fields_are_not_kept(nurse_client, randomized_patient):
+    add_cycle(nurse_client, randomized_patient, chemo_agent_1="paclitaxel", chemo_dose_1="150", delay_reason="typo")
+    cycle = TreatmentCycle.objects.get()
+    assert (cycle.chemotherapy_given, cycle.chemo_agent_1, cycle.chemo_dose_1, cycle.delay_reason) == (
+        False,
+        "",
+        None,
+        "",
+    )

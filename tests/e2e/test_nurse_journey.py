@@ -73,6 +73,7 @@ def test_nurse_registers_screens_and_treats_a_patient(page, nurse, investigator,
     page.get_by_role("link", name="Add local intervention").click()
     page.get_by_label("Lesion").select_option(label="SH01-0001 L1")
     page.get_by_label("Radiotherapy").check()
+    assert not page.get_by_label("Resection margin").is_visible()  # surgery details only for surgery
     page.get_by_label("Start date").fill("2025-04-01")
     page.get_by_label("End date").fill("2025-04-09")
     page.get_by_label("RT technique").select_option(label="SBRT")
