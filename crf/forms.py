@@ -256,18 +256,43 @@ LesionFormSet = forms.inlineformset_factory(
 )
 
 
-class ReasonForm(forms.Form):
+def lesion_table_version(patient):
+    """The newest history row of any of the patient's lesions: what the nurse had on screen."""
+    return (
+        MetastaticLesion.history.filter(patient_id=patient.pk)
+        .order_by("-history_id")
+        .values_list("history_id", flat=True)
+        .first()
+        or 0
+    )
+
+
+class LesionTableForm(forms.Form):
+    """The reason for change and the optimistic lock of the lesion table (one for all rows)."""
+
     reason_for_change = forms.CharField(
         label="Reason for change",
         required=False,
         max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         help_text="Required when you change or remove a lesion already saved.",
     )
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason_for_change"].widget.attrs["class"] = "form-control"
+        self.patient = patient
+        self.fields["loaded_version"].initial = lesion_table_version(patient)
+
+    def clean(self):
+        cleaned = super().clean()
+        loaded = cleaned.get("loaded_version")
+        if loaded is not None and loaded != lesion_table_version(self.patient):
+            raise forms.ValidationError(
+                "Someone else saved this lesion table after you opened it. Your changes were not saved: "
+                "open it again to see the current lesions, then re-enter your change."
+            )
+        return cleaned
 
 
 class PatientRecordForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):

@@ -25,10 +25,10 @@ from .forms import (
     EndOfTreatmentForm,
     FollowUpForm,
     LesionFormSet,
+    LesionTableForm,
     LocalInterventionForm,
     OffStudyForm,
     PatientForm,
-    ReasonForm,
     TreatmentCycleForm,
     TumourAssessmentForm,
     assessment_sum,
@@ -181,12 +181,14 @@ def patient_detail(request, screening_number):
     for lesion in lesions:
         lesion.live_interventions = [i for i in interventions if i.lesion_id == lesion.id]
     cycles = schedule.cycle_rows(patient.live_cycles)
+    eligibility, baseline = one_to_one(patient, "eligibility"), one_to_one(patient, "baseline")
     context = {
+        "form_states": form_states(patient, eligibility, baseline),
         "patient": patient,
         "tab": "overview",
-        "eligibility": one_to_one(patient, "eligibility"),
+        "eligibility": eligibility,
         "assessment": patient.eligibility_assessment,
-        "baseline": one_to_one(patient, "baseline"),
+        "baseline": baseline,
         "allocation": allocation,
         "lesions": lesions,
         "untreated_lesions": [lesion.label for lesion in lesions if not lesion.live_interventions],
@@ -198,6 +200,25 @@ def patient_detail(request, screening_number):
         "off_study": one_to_one(patient, "off_study"),
     }
     return render(request, "crf/patient_detail.html", context)
+
+
+NOT_STARTED, IN_PROGRESS, COMPLETE = "not started", "in progress", "complete"
+
+
+def form_states(patient, eligibility, baseline):
+    """Where each screening form stands, for the strip at the top of the patient page."""
+    if eligibility is None:
+        eligibility_state = NOT_STARTED
+    elif eligibility.confirmed_by_id or eligibility.screen_failure_reason:
+        eligibility_state = COMPLETE
+    else:
+        eligibility_state = IN_PROGRESS  # answered, awaiting the investigator's confirmation
+    return [
+        ("Registration", COMPLETE),
+        ("Metastatic lesions", COMPLETE if patient.live_lesions else NOT_STARTED),
+        ("Baseline", COMPLETE if baseline else NOT_STARTED),
+        ("Eligibility", eligibility_state),
+    ]
 
 
 def assessment_rows(patient, lesions):
@@ -312,9 +333,11 @@ def patient_baseline(request, screening_number):
 def patient_lesions(request, screening_number):
     patient = get_patient_or_404(request, screening_number)
     require_perm(request, "crf.change_metastaticlesion")
+    if request.method == "POST":
+        Patient.objects.select_for_update().get(pk=patient.pk)  # one writer per patient (see record_edit)
     queryset = MetastaticLesion.objects.filter(patient=patient, voided=False).order_by("id")
     formset = LesionFormSet(request.POST or None, instance=patient, queryset=queryset, prefix="lesions")
-    reason_form = ReasonForm(request.POST or None)
+    reason_form = LesionTableForm(request.POST or None, patient=patient)
     if request.method == "POST" and formset.is_valid() and reason_form.is_valid():
         touched_saved = any(f.instance.pk and f.has_changed() for f in formset.forms)
         reason = reason_form.cleaned_data["reason_for_change"].strip()

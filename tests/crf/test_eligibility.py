@@ -131,3 +131,19 @@ def test_second_of_two_concurrent_edits_is_refused(nurse_client, investigator_cl
 def test_monitor_cannot_enter_eligibility(client, monitor, patient):
     client.force_login(monitor)
     assert client.post(eligibility_url(patient), answers()).status_code == 403
+
+
+def test_patient_page_shows_each_screening_form_state(nurse_client, investigator, patient, three_lesions):
+    url = reverse("crf:patient_detail", args=[patient.screening_number])
+    states = dict(nurse_client.get(url).context["form_states"])
+    assert states == {
+        "Registration": "complete",
+        "Metastatic lesions": "complete",
+        "Baseline": "not started",
+        "Eligibility": "not started",
+    }
+    eligibility = EligibilityFactory(patient=patient)
+    assert dict(nurse_client.get(url).context["form_states"])["Eligibility"] == "in progress"
+    eligibility.confirmed_by = investigator
+    eligibility.save()
+    assert dict(nurse_client.get(url).context["form_states"])["Eligibility"] == "complete"

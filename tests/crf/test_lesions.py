@@ -20,13 +20,14 @@ def row(organ="lung", mm="15", **extra):
     }
 
 
-def post_lesions(client, patient, rows, initial=0, reason=""):
+def post_lesions(client, patient, rows, initial=0, reason="", version=None):
     data = {
         "lesions-TOTAL_FORMS": str(len(rows)),
         "lesions-INITIAL_FORMS": str(initial),
         "lesions-MIN_NUM_FORMS": "0",
         "lesions-MAX_NUM_FORMS": "8",
         "reason_for_change": reason,
+        "loaded_version": "" if version is None else str(version),
     }
     for i, values in enumerate(rows):
         for key, value in values.items():
@@ -116,3 +117,20 @@ def test_history_page_queries_do_not_grow_with_edits(nurse_client, nurse, patien
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = nurse_client.get(url)
     assert len([c for c in response.context["changes"] if c.reason == "remeasured"]) == 10
+
+
+def test_second_of_two_concurrent_lesion_edits_is_refused(nurse_client, investigator, client, patient):
+    lesion = LesionFactory(patient=patient, label="L1")
+    url = reverse("crf:patient_lesions", args=[patient.screening_number])
+    version = nurse_client.get(url).context["reason_form"]["loaded_version"].value()
+    client.force_login(investigator)
+    saved = {**row(mm="22"), "id": str(lesion.pk), "patient": str(patient.pk)}
+    first = post_lesions(client, patient, [saved], initial=1, reason="Remeasured", version=version)
+    assert first.status_code == 302
+    second = post_lesions(
+        nurse_client, patient, [{**saved, "longest_diameter_mm": "25"}], initial=1, reason="x", version=version
+    )
+    assert second.status_code == 200
+    assert "Someone else saved this lesion table" in second.content.decode()
+    lesion.refresh_from_db()
+    assert lesion.longest_diameter_mm == 22
