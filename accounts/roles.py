@@ -13,6 +13,7 @@ RESEARCH_NURSE = "Research nurse"
 INVESTIGATOR = "Investigator"
 MONITOR = "Monitor"
 DATA_MANAGER = "Data manager"
+RANDOMIZATION_MANAGER = "Randomization manager"
 
 # Nobody below gets delete_*: clinical rows are voided, never deleted (audit.services.void).
 _ENTER_CLINICAL_DATA = [
@@ -30,9 +31,22 @@ _READ_ALLOCATION = ["randomization.view_allocation"]
 
 ROLE_PERMISSIONS = {
     RESEARCH_NURSE: _ENTER_CLINICAL_DATA + _READ_ALLOCATION,
-    INVESTIGATOR: _ENTER_CLINICAL_DATA + _READ_ALLOCATION + ["crf.confirm_eligibility"],
+    INVESTIGATOR: _ENTER_CLINICAL_DATA
+    + _READ_ALLOCATION
+    + ["crf.confirm_eligibility", "randomization.randomize_patient"],
     MONITOR: _READ_CLINICAL_DATA + _READ_ALLOCATION,
-    DATA_MANAGER: _READ_CLINICAL_DATA + _READ_ALLOCATION + ["accounts.view_trialsite", "accounts.view_sitemembership"],
+    DATA_MANAGER: _READ_CLINICAL_DATA
+    + _READ_ALLOCATION
+    + ["accounts.view_trialsite", "accounts.view_sitemembership", "randomization.view_randomization_report"],
+    # The only role that sees the list and its future slots (concealment, ICH E9). A superuser
+    # grants it to the trial statistician, with membership of every site.
+    RANDOMIZATION_MANAGER: [
+        "randomization.view_allocation",
+        "randomization.view_allocationslot",
+        "randomization.view_randomizationlist",
+        "randomization.view_randomization_report",
+        "randomization.change_allocation",
+    ],
 }
 
 ROLES = tuple(ROLE_PERMISSIONS)

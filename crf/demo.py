@@ -12,8 +12,10 @@ from accounts import roles
 from accounts.models import SiteMembership, TrialSite
 from audit.services import save_with_reason
 from esotrial import protocol
-from randomization.models import Allocation
+from randomization.models import RandomizationList
+from randomization.services import allocate, generate_list
 
+from . import eligibility as eligibility_rules
 from . import recist, schedule
 from .models import (
     Baseline,
@@ -29,6 +31,7 @@ from .models import (
     TumourAssessment,
 )
 from .registration import register_patient
+from .status import Status
 
 DEMO_PASSWORD = "eso-demo-2026"
 
@@ -60,7 +63,8 @@ def _user(username, *, sites, role=None, staff=False, superuser=False):
     """Create a demo user once; a rerun leaves an existing user (and a changed password) alone."""
     User = get_user_model()
     user, created = User.objects.get_or_create(
-        username=username, defaults={"is_staff": staff or superuser, "is_superuser": superuser}
+        username=username,
+        defaults={"is_staff": staff or superuser, "is_superuser": superuser, "email": f"{username}@example.org"},
     )
     if created:
         user.set_password(DEMO_PASSWORD)
@@ -80,8 +84,20 @@ def seed_users(sites):
             username = f"{prefix}.{site.code.lower()}"
             users[username] = _user(username, sites=[site], role=role, staff=role == roles.DATA_MANAGER)
     users["datamanager"] = _user("datamanager", sites=sites, role=roles.DATA_MANAGER, staff=True)
+    users["randomizationmanager"] = _user(
+        "randomizationmanager", sites=sites, role=roles.RANDOMIZATION_MANAGER, staff=True
+    )
     users["admin"] = _user("admin", sites=[], superuser=True)
     return users
+
+
+DEMO_LIST_SEED = "eso20-demo"
+
+
+def seed_randomization_list():
+    """A demo list (30 slots per stratum) unless one exists: never replaced once in use."""
+    if not RandomizationList.objects.exists():
+        generate_list(DEMO_LIST_SEED, 30, "seed_demo")
 
 
 def seed_patients(sites, users):
@@ -217,15 +233,15 @@ def seed_treatment(patient, eligibility, rng, nurse, investigator):
     randomized_on = eligibility.assessment_date + timedelta(days=rng.randint(2, 5))
     if randomized_on > today - timedelta(days=7):
         return  # eligible, waiting for randomization
-    arm = "combined" if rng.random() < 2 / 3 else "systemic"
-    number = f"R{Allocation.objects.count() + 1:04d}"
-    Allocation.objects.create(
-        patient=patient, number=number, arm=arm, randomized_on=randomized_on, randomized_by=investigator
-    )
+    lesions = list(patient.lesions.filter(voided=False).order_by("id"))
+    if not eligibility_rules.assess(eligibility, lesions, patient).eligible:
+        return
+    # Through the real service and the generated list, dated in the past for the demo timeline.
+    allocation = allocate(patient, investigator, status=Status.ELIGIBLE, randomized_on=randomized_on)
+    arm = allocation.arm
     # Median PFS about 15 months with local therapy, 6 without (ESO-Shanghai13).
     months_to_progression = rng.expovariate(1 / (21 if arm == "combined" else 8.5))
     progression_on = randomized_on + timedelta(days=int(months_to_progression * 30.4))
-    lesions = list(patient.lesions.filter(voided=False).order_by("id"))
 
     # Systemic therapy: every 21 days, some delays, until progression, 2 years or today.
     day, number = randomized_on + timedelta(days=rng.randint(1, 4)), 1

@@ -119,6 +119,10 @@ class EligibilityForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
                 field.label = f"{field.label} [default]"
         if not user.has_perm("crf.confirm_eligibility"):
             del self.fields["confirm"]
+        if "reason_for_change" in self.fields:
+            # Confirming the answers as they stand changes no answer: no reason is asked for it.
+            self.fields["reason_for_change"].required = False
+            self.fields["reason_for_change"].help_text = "Required when you change an answer."
         self.assessment = None
         self.helper.layout = Layout(
             "assessment_date",
@@ -141,6 +145,9 @@ class EligibilityForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        changed_answers = [name for name in self.changed_fields if name != "confirm"]
+        if self.instance.pk and changed_answers and not cleaned.get("reason_for_change"):
+            self.add_error("reason_for_change", "This field is required.")
         if self.errors:
             return cleaned
         answers = Eligibility(patient=self.patient, **{k: v for k, v in cleaned.items() if k in self.Meta.fields})

@@ -36,6 +36,19 @@ EARLIEST_CONSENT_DATE = Parameter(date(2024, 1, 1), "default", "registry record 
 # The screening number is the site code, a hyphen and a zero-padded serial: SH01-0007.
 SCREENING_NUMBER_DIGITS = Parameter(4, "default", "room for 9,999 screenings per site")
 
+# --- Randomization (PROTOCOL.md, Design) ---
+RANDOMIZATION_METHOD = Parameter(
+    "list", "default", "'list' (stratified permuted blocks) or 'minimisation' (Pocock-Simon); fixed at first allocation"
+)
+STRATIFICATION_FACTORS = Parameter(
+    ("lesion_count", "therapy_line", "metastasis_type"),
+    "default",
+    "ESO-Shanghai13: lesions 1 vs 2-4, first vs second line, node-only vs visceral/other; "
+    "add 'site' to stratify by site",
+)
+BLOCK_SIZES = Parameter((3, 6), "default", "random block sizes of the permuted-block list, each block exactly 2:1")
+MINIMISATION_PREFERRED_ARM_PROBABILITY = Parameter(0.8, "default", "random element of Pocock-Simon minimisation")
+
 # --- Eligibility: genuine oligometastatic disease (ESTRO/ASTRO) ---
 MIN_AGE_YEARS = Parameter(18, "protocol", unit="years")
 MAX_ECOG = Parameter(1, "protocol", "ECOG performance status 0-1")

@@ -15,22 +15,67 @@ class AllocationQuerySet(models.QuerySet):
         return self.filter(patient__in=Patient.objects.visible_to(user))
 
 
-class Allocation(models.Model):
-    """A patient's randomized arm. Immutable once made: never edited, never voided (ICH E9).
+class RandomizationList(models.Model):
+    """The generated allocation list: its seed, size and checksum. Its row is also the lock
+    every allocation takes, so that allocations happen one at a time (randomization.services)."""
 
-    The allocation service, list generation and concealment come with the randomization issue;
-    the clinical forms need only the arm and the date.
-    """
+    seed = models.CharField(max_length=64)
+    per_stratum = models.PositiveIntegerField()
+    method = models.CharField(max_length=14, help_text="Randomization method in force when the list was made.")
+    sha256 = models.CharField("SHA-256 of the list file", max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=150)
+
+    class Meta:
+        permissions = [
+            ("view_randomization_report", "Can view allocation counts by arm, stratum and site"),
+        ]
+
+    def __str__(self):
+        return f"List {self.pk} (seed {self.seed}, {self.per_stratum} per stratum)"
+
+
+class AllocationSlot(models.Model):
+    """One concealed entry of the list. Only the Randomization manager may read these."""
+
+    randomization_list = models.ForeignKey(RandomizationList, on_delete=models.PROTECT, related_name="slots")
+    stratum = models.CharField(max_length=200)
+    sequence = models.PositiveIntegerField(help_text="Position within the stratum, from 1.")
+    block_number = models.PositiveIntegerField()
+    block_size = models.PositiveSmallIntegerField()
+    arm = models.CharField(max_length=10, choices=Arm.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["randomization_list", "stratum", "sequence"], name="one_slot_per_position")
+        ]
+
+    def __str__(self):
+        return f"{self.stratum} #{self.sequence}"
+
+
+class Allocation(models.Model):
+    """A patient's randomized arm. Immutable once made: never edited, never voided (ICH E9);
+    an error is documented by the Randomization manager in `correction_note`, not re-randomized."""
 
     patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="allocation")
     number = models.CharField("randomization number", max_length=16, unique=True)
     arm = models.CharField(max_length=10, choices=Arm.choices)
+    method = models.CharField(max_length=14, blank=True)
+    stratum = models.CharField(max_length=200, blank=True)
+    slot = models.OneToOneField(
+        AllocationSlot, null=True, blank=True, on_delete=models.PROTECT, related_name="allocation"
+    )
+    correction_note = models.TextField(blank=True, help_text="Randomization manager's documented correction, if any.")
     randomized_on = models.DateField("date of randomization")
     randomized_at = models.DateTimeField(auto_now_add=True)
     randomized_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()
 
     objects = AllocationQuerySet.as_manager()
+
+    class Meta:
+        permissions = [("randomize_patient", "Can randomize a patient of own site")]
 
     def __str__(self):
         return f"{self.number} {self.get_arm_display()}"

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from accounts.models import SiteMembership, TrialSite
-from crf.models import Eligibility, MetastaticLesion, Patient, TreatmentCycle
+from crf.models import Baseline, Eligibility, MetastaticLesion, Patient, TreatmentCycle
 from crf.registration import register_patient
 from randomization.models import Allocation
 
@@ -126,3 +126,29 @@ class CycleFactory(factory.django.DjangoModelFactory):
     day1_date = date(2025, 3, 12)
     anti_pd1_agent = "camrelizumab"
     anti_pd1_dose_mg = Decimal("200")
+
+
+class BaselineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Baseline
+
+    patient = factory.SubFactory(PatientFactory)
+    ecog = 1
+    histological_diagnosis_date = date(2024, 12, 1)
+    primary_location = "middle"
+    clinical_t = "T3"
+    clinical_n = "N1"
+    primary_status = "untreated"
+    metastasis_timing = "synchronous"
+    prior_anti_pd1 = False
+    systemic_therapy_line = 1
+
+
+def make_eligible_patient(site, investigator, organs=("lung",), line=1):
+    """A patient with lesions, baseline and an investigator-confirmed eligibility."""
+    patient = PatientFactory(site=site)
+    for number, organ in enumerate(organs, start=1):
+        LesionFactory(patient=patient, label=f"L{number}", organ=organ)
+    BaselineFactory(patient=patient, systemic_therapy_line=line)
+    EligibilityFactory(patient=patient, confirmed_by=investigator)
+    return patient

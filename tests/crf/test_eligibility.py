@@ -147,3 +147,14 @@ def test_patient_page_shows_each_screening_form_state(nurse_client, investigator
     eligibility.confirmed_by = investigator
     eligibility.save()
     assert dict(nurse_client.get(url).context["form_states"])["Eligibility"] == "complete"
+
+
+def test_investigator_confirms_saved_answers_without_a_reason(
+    investigator_client, investigator, patient, three_lesions
+):
+    EligibilityFactory(patient=patient)
+    page = investigator_client.get(eligibility_url(patient))
+    version = page.context["form"]["loaded_version"].value()
+    response = investigator_client.post(eligibility_url(patient), answers(confirm="on", loaded_version=version))
+    assert response.status_code == 302
+    assert Eligibility.objects.get().confirmed_by == investigator

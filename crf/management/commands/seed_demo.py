@@ -15,6 +15,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             sites = demo.seed_sites()
             users = demo.seed_users(sites)
+            demo.seed_randomization_list()
             patients = demo.seed_patients(sites, users)
         self.stdout.write(f"Demo data ready: {len(sites)} sites, {len(users)} users, {patients} new patients.")
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
