@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
+
+from esotrial import protocol
+
 from .lesions import count_lesions
 from .models import Eligibility
 
@@ -57,6 +61,13 @@ def assess(eligibility, lesions, patient):
     failures += counted.breaches
     if lesions and not any(lesion.pathologically_confirmed for lesion in lesions):
         failures.append("No metastasis is marked pathologically confirmed (inclusion 5).")
-    if eligibility.assessment_date and eligibility.assessment_date.year - patient.year_of_birth < 18:
-        failures.append(f"Born in {patient.year_of_birth}: younger than 18 at assessment.")
+    min_age = protocol.MIN_AGE_YEARS.value
+    if eligibility.assessment_date and eligibility.assessment_date.year - patient.year_of_birth < min_age:
+        failures.append(f"Born in {patient.year_of_birth}: younger than {min_age} at assessment.")
+    try:
+        ecog = patient.baseline.ecog
+    except ObjectDoesNotExist:
+        ecog = None  # the answered criterion stands until the baseline form is entered
+    if ecog is not None and ecog > protocol.MAX_ECOG.value:
+        failures.append(f"Baseline ECOG is {ecog}; the protocol allows 0–{protocol.MAX_ECOG.value}.")
     return Assessment(failures=failures, lesion_count=counted.total)

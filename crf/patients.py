@@ -16,7 +16,7 @@ def patients_visible_to(user):
     live = {"voided": False}
     return (
         Patient.objects.visible_to(user)
-        .select_related("site", "eligibility__confirmed_by", "allocation", "end_of_treatment", "off_study")
+        .select_related("site", "eligibility__confirmed_by", "baseline", "allocation", "end_of_treatment", "off_study")
         .prefetch_related(
             Prefetch("lesions", MetastaticLesion.objects.filter(**live).order_by("id"), to_attr="live_lesions"),
             Prefetch("cycles", TreatmentCycle.objects.filter(**live).order_by("cycle_number"), to_attr="live_cycles"),

@@ -158,3 +158,11 @@ def test_investigator_confirms_saved_answers_without_a_reason(
     response = investigator_client.post(eligibility_url(patient), answers(confirm="on", loaded_version=version))
     assert response.status_code == 302
     assert Eligibility.objects.get().confirmed_by == investigator
+
+
+def test_baseline_ecog_above_protocol_limit_is_a_failure(investigator_client, patient, three_lesions):
+    from tests.factories import BaselineFactory
+
+    BaselineFactory(patient=patient, ecog=2)
+    response = investigator_client.post(eligibility_url(patient), answers(confirm="on"))
+    assert "Baseline ECOG is 2; the protocol allows 0–1." in response.context["form"].errors["confirm"][0]
