@@ -21,8 +21,9 @@ _ENTER_CLINICAL_DATA = [
     "crf.add_*",
     "crf.change_*",
     "safety.view_*",
-    "safety.add_*",
-    "safety.change_*",
+    # Signatures, SAE reports and the CTCAE catalogue are written by the services, not by hand.
+    "safety.add_adverseevent",
+    "safety.change_adverseevent",
 ]
 _READ_CLINICAL_DATA = ["crf.view_*", "safety.view_*"]
 # The trial is open label: everyone who reads a patient may read its arm. (The allocation list
@@ -33,7 +34,7 @@ ROLE_PERMISSIONS = {
     RESEARCH_NURSE: _ENTER_CLINICAL_DATA + _READ_ALLOCATION,
     INVESTIGATOR: _ENTER_CLINICAL_DATA
     + _READ_ALLOCATION
-    + ["crf.confirm_eligibility", "randomization.randomize_patient"],
+    + ["crf.confirm_eligibility", "randomization.randomize_patient", "safety.sign_adverseevent"],
     MONITOR: _READ_CLINICAL_DATA + _READ_ALLOCATION,
     DATA_MANAGER: _READ_CLINICAL_DATA
     + _READ_ALLOCATION

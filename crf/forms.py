@@ -320,8 +320,8 @@ class PatientRecordForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
         for name, condition in self.show_when.items():
             controlling, value = condition.split("=")
             if str(cleaned.get(controlling)) != value:  # hidden on the page: its value is not kept
-                numeric = isinstance(self.fields[name], (forms.DecimalField, forms.IntegerField))
-                cleaned[name] = None if numeric else ""
+                field = self.fields[name]
+                cleaned[name] = False if isinstance(field, forms.BooleanField) else getattr(field, "empty_value", None)
         return cleaned
 
     def check_date(self, field, label, **rules):

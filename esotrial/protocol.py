@@ -109,4 +109,10 @@ RECIST_PR_DECREASE_PERCENT = Parameter(30, "default", "RECIST 1.1: >=30% decreas
 RECIST_PD_INCREASE_PERCENT = Parameter(20, "default", "RECIST 1.1: >=20% increase from nadir ...", unit="%")
 RECIST_PD_INCREASE_MM = Parameter(5, "default", "... and >=5 mm absolute increase", unit="mm")
 
+# --- Safety ---
+CTCAE_VERSION = Parameter("5.0", "protocol", "NCI CTCAE v5.0")
+SAE_REPORT_HOURS = Parameter(
+    24, "default", "serious AEs reported to the sponsor within 24 h of site awareness (GCP)", unit="hours"
+)
+
 PARAMETERS = {name: value for name, value in globals().items() if isinstance(value, Parameter)}

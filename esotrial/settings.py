@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.trial_user",
+                "safety.context_processors.ae_to_sign",
             ],
         },
     },
@@ -173,6 +174,9 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ecrf@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Who receives expedited SAE reports besides the site's investigators (deadline: esotrial.protocol).
+SAE_SAFETY_DESK_EMAIL = env.str("SAE_SAFETY_DESK_EMAIL", default="safety-desk@sponsor.example.org")
 
 # --- Celery: Redis in production, a broker with no server for `make run` ---
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")

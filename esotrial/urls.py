@@ -17,5 +17,6 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("patients/", include("crf.urls")),
     path("randomization/", include("randomization.urls")),
+    path("safety/", include("safety.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from audit.admin import ClinicalRecordAdmin, ScopedHistoryAdmin
+
+from .models import AdverseEvent, CtcaeTerm, SaeReport, Signature
+
+
+class ReadOnly:
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CtcaeTerm)
+class CtcaeTermAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["term", "soc", "meddra_code", "version"]
+    list_filter = ["version", "soc"]
+    search_fields = ["term", "soc", "meddra_code"]
+
+
+@admin.register(AdverseEvent)
+class AdverseEventAdmin(ClinicalRecordAdmin):
+    list_display = ["patient", "term", "grade", "onset_date", "serious", "immune_related", "outcome", "voided"]
+    list_filter = ["patient__site", "grade", "serious", "immune_related", "voided"]
+    search_fields = ["patient__screening_number", "term__term"]
+    list_select_related = ["patient__site", "term"]
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnly, ScopedHistoryAdmin):
+    list_display = ["adverse_event", "printed_name", "meaning", "signed_at", "voided_at"]
+    list_select_related = ["adverse_event__patient", "adverse_event__term"]
+
+    def get_queryset(self, request):
+        return Signature.objects.filter(adverse_event__in=AdverseEvent.objects.visible_to(request.user))
+
+
+@admin.register(SaeReport)
+class SaeReportAdmin(ReadOnly, ScopedHistoryAdmin):
+    list_display = ["adverse_event", "aware_at", "notified_at", "attempts", "last_error"]
+    list_select_related = ["adverse_event__patient", "adverse_event__term"]
+
+    def get_queryset(self, request):
+        return SaeReport.objects.filter(adverse_event__in=AdverseEvent.objects.visible_to(request.user))

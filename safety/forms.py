@@ -1,0 +1,135 @@
+from django import forms
+
+from crf.forms import DateInput, PatientRecordForm
+from crf.models import LocalIntervention
+from esotrial import protocol
+
+from .ctcae import is_other_specify
+from .models import AdverseEvent, CtcaeTerm, Signature
+
+SAE_CRITERIA = [
+    "sae_death",
+    "sae_life_threatening",
+    "sae_hospitalization",
+    "sae_disability",
+    "sae_congenital_anomaly",
+    "sae_other_important",
+]
+
+
+class CtcaeTermField(forms.CharField):
+    """Typed term name (the page suggests terms as you type) resolved to a CtcaeTerm."""
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        if not value:
+            return None
+        name = value.split(" (")[0]  # the suggestion reads "Term (System organ class)"
+        term = CtcaeTerm.objects.filter(version=protocol.CTCAE_VERSION.value, term__iexact=name).first()
+        if term is None:
+            raise forms.ValidationError(
+                f"“{value}” is not a CTCAE v{protocol.CTCAE_VERSION.value} term: pick one of the suggestions."
+            )
+        return term
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            value = CtcaeTerm.objects.filter(pk=value).first()
+        return value.term if isinstance(value, CtcaeTerm) else value
+
+
+class AdverseEventForm(PatientRecordForm):
+    term = CtcaeTermField(
+        label="CTCAE term",
+        widget=forms.TextInput(attrs={"list": "ctcae-terms", "autocomplete": "off", "data-ctcae-search": "1"}),
+        help_text="Type part of the term or organ class, e.g. “pneum”, and pick a suggestion.",
+    )
+
+    class Meta:
+        model = AdverseEvent
+        fields = [
+            "term",
+            "verbatim",
+            "onset_date",
+            "ongoing",
+            "resolution_date",
+            "grade",
+            "serious",
+            *SAE_CRITERIA,
+            "relationship_to_anti_pd1",
+            "relationship_to_chemotherapy",
+            "relationship_to_local_intervention",
+            "immune_related",
+            "action_anti_pd1",
+            "action_chemotherapy",
+            "treatment_given",
+            "outcome",
+            "worsening_of",
+        ]
+        widgets = {
+            "onset_date": DateInput(),
+            "resolution_date": DateInput(),
+            "grade": forms.RadioSelect,
+        }
+
+    show_when = {name: "serious=True" for name in SAE_CRITERIA} | {"resolution_date": "ongoing=False"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grade"].choices = AdverseEvent._meta.get_field("grade").choices
+        self.had_local_intervention = LocalIntervention.objects.filter(
+            lesion__patient=self.patient, voided=False
+        ).exists()
+        if self.had_local_intervention:
+            self.fields["relationship_to_local_intervention"].required = True
+        else:
+            # Only offered once the patient has received a local intervention.
+            del self.fields["relationship_to_local_intervention"]
+        earlier = AdverseEvent.objects.filter(patient=self.patient, voided=False).select_related("term")
+        if self.instance.pk:
+            earlier = earlier.exclude(pk=self.instance.pk)
+        self.fields["worsening_of"].queryset = earlier
+        self.fields["worsening_of"].label = "Worsening of an earlier AE"
+
+    def clean(self):
+        cleaned = super().clean()
+        term, grade = cleaned.get("term"), cleaned.get("grade")
+        if term and grade and grade not in term.grades:
+            defined = ", ".join(str(n) for n in term.grades)
+            self.add_error("grade", f"CTCAE defines grades {defined} for {term.term}; grade {grade} does not exist.")
+        if term and is_other_specify(term.term):
+            self.require("verbatim", "Describe the event: this is an “Other, specify” term.")
+        self.check_date("onset_date", "onset date", allow_after_death=False)
+        self.check_date("resolution_date", "resolution date")
+        onset, resolution = cleaned.get("onset_date"), cleaned.get("resolution_date")
+        if onset and resolution and resolution < onset:
+            self.add_error("resolution_date", "The resolution date cannot precede the onset.")
+        if cleaned.get("ongoing") is False and not resolution and cleaned.get("outcome") not in ("fatal", "unknown"):
+            self.add_error("resolution_date", "Give the resolution date, or tick “ongoing”.")
+        fatal = cleaned.get("outcome") == AdverseEvent.Outcome.FATAL
+        if grade == 5 and not fatal:
+            self.add_error("outcome", "A grade 5 event is fatal: the outcome must be “Fatal”.")
+        if fatal and grade and grade != 5:
+            self.add_error("grade", "A fatal outcome is grade 5.")
+        if grade == 5:
+            if not self.dates.death:
+                self.add_error("grade", "Record the death in Follow-up (date and cause) before a grade 5 event.")
+            elif onset and onset > self.dates.death:
+                self.add_error("onset_date", f"The onset cannot follow the death ({self.dates.death:%Y-%m-%d}).")
+            if not (cleaned.get("serious") and cleaned.get("sae_death")):
+                self.add_error("sae_death", "A grade 5 event is serious: “results in death”.")
+        if cleaned.get("serious") and not any(cleaned.get(name) for name in SAE_CRITERIA):
+            self.add_error("serious", "Tick at least one seriousness criterion.")
+        previous = cleaned.get("worsening_of")
+        if previous and term and previous.term_id != term.pk:
+            self.add_error("worsening_of", f"The earlier AE is {previous.term.term}: a worsening keeps the same term.")
+        elif previous and grade and grade <= previous.grade:
+            self.add_error("worsening_of", f"A worsening has a higher grade than the earlier {previous.grade}.")
+        return cleaned
+
+
+class SignatureForm(forms.Form):
+    """Re-entering the password is the signature's second component (§11.200(a)(1))."""
+
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    meaning = forms.ChoiceField(choices=Signature.Meaning.choices, initial=Signature.Meaning.REVIEWED)

@@ -1,0 +1,91 @@
+"""Investigator e-signature of adverse events (21 CFR Part 11 §11.50, §11.70, §11.200).
+
+A signature is bound to the AE's values by a SHA-256 over a canonical JSON of every signed field:
+if any of them changes, by any route, the hash no longer matches and the AE is "awaiting review"
+again. Edits through the eCRF also void the signature explicitly, with the edit's reason.
+"""
+
+import hashlib
+import json
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.scoping import sites_visible_to
+
+from .models import AdverseEvent, Signature, SigningAttempt
+
+AWAITING_REVIEW, SIGNED = "awaiting review", "signed"
+UNSIGNED_FIELDS = {"id", "voided", "voided_on", "voided_by", "void_reason"}
+
+
+class SigningRefused(Exception):
+    pass
+
+
+def signed_values(ae):
+    return {
+        field.attname: str(getattr(ae, field.attname))
+        for field in AdverseEvent._meta.concrete_fields
+        if field.name not in UNSIGNED_FIELDS
+    }
+
+
+def values_hash(ae):
+    canonical = json.dumps(signed_values(ae), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def current_signature(ae, signatures=None):
+    """The valid signature of `ae`, or None. `signatures` may be passed prefetched."""
+    signatures = ae.signatures.all() if signatures is None else signatures
+    digest = values_hash(ae)
+    return next((s for s in signatures if s.voided_at is None and s.values_hash == digest), None)
+
+
+def review_state(ae, signatures=None):
+    return SIGNED if current_signature(ae, signatures) else AWAITING_REVIEW
+
+
+def can_sign(user, ae):
+    return user.has_perm("safety.sign_adverseevent") and sites_visible_to(user).filter(pk=ae.patient.site_id).exists()
+
+
+def sign(ae, user, password, meaning):
+    """Sign `ae` as `user`, who re-enters the password. Every attempt is recorded."""
+    if not can_sign(user, ae):
+        raise SigningRefused("Only an investigator of the patient's site can sign this adverse event.")
+    if not user.check_password(password):
+        # Recorded outside the signing transaction, which a refusal would roll back.
+        SigningAttempt.objects.create(adverse_event=ae, user=user, succeeded=False)
+        raise SigningRefused("The password is not correct. Nothing was signed; the attempt is recorded.")
+    with transaction.atomic():
+        ae = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
+        if current_signature(ae):
+            raise SigningRefused("This adverse event is already signed.")
+        SigningAttempt.objects.create(adverse_event=ae, user=user, succeeded=True)
+        signature = Signature(
+            adverse_event=ae,
+            signer=user,
+            printed_name=user.get_full_name() or user.get_username(),
+            signed_at=timezone.now(),
+            meaning=meaning,
+            values_hash=values_hash(ae),
+        )
+        signature._history_user = user
+        signature.save()
+    return signature
+
+
+def void_signatures(ae, by, reason):
+    """An edit sends a signed AE back for review: its signatures are voided with the reason."""
+    for signature in ae.signatures.filter(voided_at__isnull=True):
+        signature.voided_at, signature.void_reason = timezone.now(), f"Record edited: {reason}"
+        signature._history_user = by
+        signature.save()
+
+
+def awaiting_review(adverse_events):
+    """The AEs of a queryset without a valid signature, oldest first (two queries)."""
+    aes = adverse_events.select_related("term", "patient__site").prefetch_related("signatures")
+    return [ae for ae in aes.order_by("onset_date", "pk") if current_signature(ae, list(ae.signatures.all())) is None]

@@ -1,0 +1,148 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from crf.models import Patient
+from crf.patients import get_patient_or_404
+from esotrial import protocol
+
+from . import signing
+from .forms import AdverseEventForm, SignatureForm
+from .models import RELATED, AdverseEvent, CtcaeTerm, SaeReport
+from .services import save_adverse_event
+
+SUGGESTIONS = 15
+
+
+def require_perm(request, perm):
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def term_search(request):
+    """Terms whose name or organ class contains the typed text, with their grade definitions."""
+    query = request.GET.get("q", "").strip()
+    terms = CtcaeTerm.objects.filter(version=protocol.CTCAE_VERSION.value)
+    if len(query) >= 2:
+        terms = terms.filter(Q(term__icontains=query) | Q(soc__icontains=query))
+    else:
+        terms = terms.none()
+    results = [
+        {
+            "label": f"{t.term} ({t.soc})",
+            "term": t.term,
+            "grades": {n: t.grade_text(n) for n in range(1, 6) if t.grade_text(n)},
+            "definition": t.definition,
+        }
+        for t in terms.order_by("term")[:SUGGESTIONS]
+    ]
+    return JsonResponse({"results": results})
+
+
+def patient_ae(request, screening_number, pk):
+    patient = get_patient_or_404(request, screening_number)
+    return get_object_or_404(
+        AdverseEvent.objects.filter(patient=patient, voided=False).select_related("term", "patient__site"), pk=pk
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def ae_edit(request, screening_number, pk=None):
+    patient = get_patient_or_404(request, screening_number)
+    ae = patient_ae(request, screening_number, pk) if pk else None
+    require_perm(request, "safety.change_adverseevent" if ae else "safety.add_adverseevent")
+    if request.method == "POST":
+        Patient.objects.select_for_update().get(pk=patient.pk)  # one writer per patient
+    form = AdverseEventForm(request.POST or None, instance=ae, patient=patient)
+    if form.is_valid():
+        if ae and not form.changed_fields:
+            messages.info(request, "Nothing was changed.")
+            return redirect("safety:ae_detail", patient.screening_number, ae.pk)
+        was_signed = ae is not None and signing.current_signature(ae) is not None
+        ae = save_adverse_event(form, request.user)
+        messages.success(
+            request,
+            "Adverse event saved." + (" Its signature was voided: it awaits review again." if was_signed else ""),
+        )
+        return redirect("safety:ae_detail", patient.screening_number, ae.pk)
+    return render(request, "safety/ae_form.html", {"form": form, "patient": patient, "ae": ae})
+
+
+@require_http_methods(["GET", "POST"])
+def ae_detail(request, screening_number, pk):
+    """The AE read-only, its signatures and SAE report, and the signing form for investigators."""
+    ae = patient_ae(request, screening_number, pk)
+    patient = get_patient_or_404(request, screening_number)
+    require_perm(request, "safety.view_adverseevent")
+    signatures = list(ae.signatures.select_related("signer"))
+    current = signing.current_signature(ae, signatures)
+    form = None
+    if signing.can_sign(request.user, ae) and current is None:
+        form = SignatureForm(request.POST or None)
+        if form.is_valid():
+            try:
+                signing.sign(ae, request.user, form.cleaned_data["password"], form.cleaned_data["meaning"])
+            except signing.SigningRefused as refusal:
+                form.add_error("password" if "password" in str(refusal) else None, str(refusal))
+            else:
+                messages.success(request, "Adverse event signed.")
+                return redirect("safety:ae_detail", patient.screening_number, ae.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    context = {
+        "patient": patient,
+        "ae": ae,
+        "signatures": signatures,
+        "current": current,
+        "form": form,
+        "sae": SaeReport.objects.filter(adverse_event=ae).first(),
+    }
+    return render(request, "safety/ae_detail.html", context)
+
+
+def ae_to_sign(request):
+    """Investigators' queue: unsigned AEs of their sites, oldest first."""
+    require_perm(request, "safety.sign_adverseevent")
+    unsigned = signing.awaiting_review(AdverseEvent.objects.visible_to(request.user))
+    overdue = SaeReport.objects.filter(
+        adverse_event__in=AdverseEvent.objects.visible_to(request.user), notified_at__isnull=True
+    ).select_related("adverse_event__patient", "adverse_event__term")
+    overdue = [report for report in overdue if report.overdue]
+    return render(request, "safety/ae_to_sign.html", {"aes": unsigned, "overdue_sae": overdue})
+
+
+def safety_summary(request):
+    """Trial-level counts by arm for data managers and monitors; one query per table."""
+    require_perm(request, "safety.view_adverseevent")
+    patients = Patient.objects.visible_to(request.user).filter(allocation__isnull=False)
+    live = AdverseEvent.objects.filter(voided=False, patient=OuterRef("pk"))
+    related = (
+        Q(relationship_to_anti_pd1__in=RELATED)
+        | Q(relationship_to_chemotherapy__in=RELATED)
+        | Q(relationship_to_local_intervention__in=RELATED)
+    )
+    counts = (
+        patients.values("allocation__arm")
+        .annotate(
+            randomized=Count("pk", distinct=True),
+            any_ae=Count("pk", filter=Q(Exists(live)), distinct=True),
+            grade3=Count("pk", filter=Q(Exists(live.filter(grade__gte=3))), distinct=True),
+            sae=Count("pk", filter=Q(Exists(live.filter(serious=True))), distinct=True),
+            irae=Count("pk", filter=Q(Exists(live.filter(immune_related=True))), distinct=True),
+            treatment_related=Count("pk", filter=Q(Exists(live.filter(related))), distinct=True),
+        )
+        .order_by("allocation__arm")
+    )
+    worst = (
+        AdverseEvent.objects.filter(voided=False, patient__in=patients)
+        .values("term__term", "patient")
+        .annotate(worst=Max("grade"))
+    )
+    table = {}
+    for row in worst:  # patients by term and worst grade
+        table.setdefault(row["term__term"], [0] * 5)[row["worst"] - 1] += 1
+    terms = sorted(table.items(), key=lambda item: (-sum(item[1]), item[0]))
+    return render(request, "safety/summary.html", {"counts": counts, "terms": terms})

@@ -1,0 +1,29 @@
+import pytest
+from django.test import Client
+
+from safety import ctcae
+from safety.models import CtcaeTerm
+from tests.factories import AllocationFactory, CycleFactory
+
+
+@pytest.fixture
+def terms(db):
+    """The CTCAE catalogue (loaded by migration; reloaded after a transactional test flushed it)."""
+    ctcae.load(CtcaeTerm)
+    return CtcaeTerm.objects
+
+
+@pytest.fixture
+def treated_patient(patient, terms):
+    """Randomized (2025-03-10) and on anti-PD-1 since 2025-03-12."""
+    AllocationFactory(patient=patient, randomized_on="2025-03-10")
+    CycleFactory(patient=patient, day1_date="2025-03-12")
+    return patient
+
+
+@pytest.fixture
+def investigator_client(investigator):
+    """A browser of its own: tests use it beside the nurse's client."""
+    client = Client()
+    client.force_login(investigator)
+    return client

@@ -1,0 +1,101 @@
+"""Investigator e-signature: who may sign, the password, binding to the values, re-sign after edit."""
+
+import pytest
+from django.urls import reverse
+
+from accounts import roles
+from safety import signing
+from safety.models import AdverseEvent, Signature, SigningAttempt
+from tests.factories import PASSWORD, UserFactory
+
+from .helpers import post_ae
+
+
+@pytest.fixture
+def ae(nurse_client, treated_patient):
+    post_ae(nurse_client, treated_patient)
+    return AdverseEvent.objects.get()
+
+
+def detail_url(ae):
+    return reverse("safety:ae_detail", args=[ae.patient.screening_number, ae.pk])
+
+
+def test_investigator_signs_with_password_and_meaning(investigator_client, investigator, ae):
+    response = investigator_client.post(detail_url(ae), {"password": PASSWORD, "meaning": "reviewed"})
+    assert response.status_code == 302
+    signature = Signature.objects.get()
+    assert (signature.signer, signature.meaning, signature.values_hash) == (
+        investigator,
+        "reviewed",
+        signing.values_hash(ae),
+    )
+    assert signature.printed_name == "investigator.sh01"
+    assert signing.review_state(ae) == signing.SIGNED
+    assert "Signed" in investigator_client.get(detail_url(ae)).content.decode()
+
+
+def test_wrong_password_signs_nothing_and_is_recorded(investigator_client, investigator, ae):
+    response = investigator_client.post(detail_url(ae), {"password": "not-my-password", "meaning": "reviewed"})
+    assert "The password is not correct" in response.content.decode()
+    assert not Signature.objects.exists()
+    assert list(SigningAttempt.objects.values_list("user", "succeeded")) == [(investigator.pk, False)]
+
+
+@pytest.mark.parametrize("user_fixture", ["nurse", "monitor", "data_manager"])
+def test_other_roles_cannot_sign(client, request, user_fixture, ae):
+    client.force_login(request.getfixturevalue(user_fixture))
+    assert client.get(detail_url(ae)).context["form"] is None
+    assert client.post(detail_url(ae), {"password": PASSWORD, "meaning": "reviewed"}).status_code == 403
+    assert not Signature.objects.exists()
+
+
+def test_investigator_of_another_site_cannot_sign(client, other_site, ae):
+    client.force_login(UserFactory(username="investigator.hz01", role=roles.INVESTIGATOR, sites=[other_site]))
+    assert client.post(detail_url(ae), {"password": PASSWORD, "meaning": "reviewed"}).status_code == 404
+    with pytest.raises(signing.SigningRefused):
+        signing.sign(ae, UserFactory(role=roles.INVESTIGATOR, sites=[other_site]), PASSWORD, "reviewed")
+    assert not Signature.objects.exists()
+
+
+def test_edit_voids_the_signature_and_the_investigator_signs_again(nurse_client, investigator_client, investigator, ae):
+    signing.sign(ae, investigator, PASSWORD, "reviewed")
+    edit_url = reverse("safety:ae_edit", args=[ae.patient.screening_number, ae.pk])
+    version = nurse_client.get(edit_url).context["form"]["loaded_version"].value()
+    post_ae(
+        nurse_client,
+        ae.patient,
+        pk=ae.pk,
+        grade="3",
+        reason_for_change="CT shows progression of pneumonitis",
+        loaded_version=str(version),
+    )
+    ae.refresh_from_db()
+    first = Signature.objects.get()
+    assert first.voided_at and "CT shows progression" in first.void_reason
+    assert signing.review_state(ae) == signing.AWAITING_REVIEW
+    assert [a.pk for a in signing.awaiting_review(AdverseEvent.objects.all())] == [ae.pk]
+    investigator_client.post(detail_url(ae), {"password": PASSWORD, "meaning": "reviewed"})
+    assert signing.review_state(ae) == signing.SIGNED
+    history = investigator_client.get(detail_url(ae)).content.decode()
+    assert history.count("Signed by investigator.sh01") == 2  # both signatures stay visible
+
+
+def test_signature_is_bound_to_the_values(investigator, ae):
+    signing.sign(ae, investigator, PASSWORD, "reviewed")
+    AdverseEvent.objects.filter(pk=ae.pk).update(grade=3)  # a change by any route other than the form
+    ae.refresh_from_db()
+    assert signing.review_state(ae) == signing.AWAITING_REVIEW
+
+
+def test_ae_to_sign_page_and_nav_count(investigator_client, investigator, ae, nurse_client, treated_patient):
+    post_ae(nurse_client, treated_patient, term="Fatigue", grade="1", immune_related="", onset_date="2025-04-01")
+    page = investigator_client.get(reverse("safety:ae_to_sign"))
+    assert [a.term.term for a in page.context["aes"]] == ["Fatigue", "Pneumonitis"]  # oldest first
+    assert 'data-testid="aes-to-sign-count">2<' in page.content.decode()
+    signing.sign(ae, investigator, PASSWORD, "reviewed")
+    assert [a.term.term for a in investigator_client.get(reverse("safety:ae_to_sign")).context["aes"]] == ["Fatigue"]
+
+
+def test_nurse_has_no_signing_queue(nurse_client):
+    assert nurse_client.get(reverse("safety:ae_to_sign")).status_code == 403
