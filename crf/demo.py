@@ -330,6 +330,8 @@ def seed_treatment(patient, eligibility, rng, nurse, investigator):
         if progressed:
             break
 
+    seed_adverse_events(patient, first_dose, last_dose, rng, nurse, investigator)
+
     # Progression, or 2 years of treatment, ends protocol treatment; survival follow-up every 3
     # months after it, with some deaths after progression.
     if progression_on <= today and last_dose:
@@ -354,3 +356,56 @@ def seed_treatment(patient, eligibility, rng, nurse, investigator):
         if dead:
             save_with_reason(OffStudy(patient=patient, off_study_date=contact, reason="death"), nurse)
             break
+
+
+# (term, grade, irAE, relationship to anti-PD-1, to chemotherapy)
+COMMON_AES = [
+    ("Fatigue", 1, False, "possible", "possible"),
+    ("Anemia", 2, False, "unlikely", "probable"),
+    ("Neutrophil count decreased", 3, False, "unlikely", "definite"),
+    ("Nausea", 1, False, "unlikely", "probable"),
+    ("Pneumonitis", 2, True, "probable", "unlikely"),
+    ("Hypothyroidism", 2, True, "definite", "not_related"),
+    ("Rash maculo-papular", 1, True, "probable", "not_related"),
+    ("Esophagitis", 2, False, "possible", "possible"),
+]
+
+
+def seed_adverse_events(patient, first_dose, last_dose, rng, nurse, investigator):
+    """0-3 AEs per treated patient; most signed by the site investigator; the trial's first
+    grade 3 pneumonitis becomes an SAE whose notification is sent."""
+    from safety.models import AdverseEvent, CtcaeTerm, SaeReport
+    from safety.signing import sign
+    from safety.tasks import notify_sae
+
+    if not last_dose:
+        return
+    span = max((last_dose - first_dose).days, 1)
+    has_local = LocalIntervention.objects.filter(lesion__patient=patient, voided=False).exists()
+    for _ in range(rng.choice((0, 1, 1, 2, 3))):
+        name, grade, irae, anti_pd1, chemo = rng.choice(COMMON_AES)
+        onset = first_dose + timedelta(days=rng.randint(0, span))
+        serious = name == "Pneumonitis" and not SaeReport.objects.exists()
+        ae = AdverseEvent(
+            patient=patient,
+            term=CtcaeTerm.objects.get(version=protocol.CTCAE_VERSION.value, term=name),
+            onset_date=onset,
+            resolution_date=min(onset + timedelta(days=rng.randint(7, 40)), timezone.localdate()),
+            grade=3 if serious else grade,
+            serious=serious,
+            sae_hospitalization=serious,
+            relationship_to_anti_pd1=anti_pd1,
+            relationship_to_chemotherapy=chemo,
+            relationship_to_local_intervention="unlikely" if has_local else "",
+            immune_related=irae,
+            action_anti_pd1="delayed" if irae and grade >= 2 else "none",
+            action_chemotherapy="none",
+            treatment_given="corticosteroids" if irae and grade >= 2 else "none",
+            outcome="recovered",
+        )
+        save_with_reason(ae, nurse)
+        if serious:
+            report = SaeReport.objects.create(adverse_event=ae, aware_at=timezone.now())
+            notify_sae.apply(args=[report.pk])  # in-process: the demo shows a sent notification
+        if rng.random() < 0.7:
+            sign(ae, investigator, DEMO_PASSWORD, "reviewed")

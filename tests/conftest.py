@@ -3,6 +3,8 @@ import os
 import pytest
 
 from accounts import roles
+from safety import ctcae
+from safety.models import CtcaeTerm
 
 from .factories import PatientFactory, TrialSiteFactory, UserFactory
 
@@ -55,3 +57,10 @@ def other_site_patient(other_site):
 def nurse_client(client, nurse):
     client.force_login(nurse)
     return client
+
+
+@pytest.fixture
+def terms(db):
+    """The CTCAE catalogue (loaded by migration; reloaded after a transactional test flushed it)."""
+    ctcae.load(CtcaeTerm)
+    return CtcaeTerm.objects

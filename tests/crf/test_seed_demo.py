@@ -9,7 +9,7 @@ from crf.models import Eligibility, Patient
 
 
 @pytest.mark.django_db
-def test_seed_demo_builds_sites_users_and_patients(settings):
+def test_seed_demo_builds_sites_users_and_patients(settings, terms):
     settings.DEBUG = True
     call_command("seed_demo")
     assert TrialSite.objects.count() == 3
@@ -22,7 +22,7 @@ def test_seed_demo_builds_sites_users_and_patients(settings):
 
 
 @pytest.mark.django_db
-def test_seed_demo_twice_changes_nothing(settings):
+def test_seed_demo_twice_changes_nothing(settings, terms):
     settings.DEBUG = True
     call_command("seed_demo")
     snapshot = sorted(Patient.objects.values_list("screening_number", "initials", "consent_date"))
@@ -39,7 +39,7 @@ def test_seed_demo_refuses_when_debug_is_off(settings):
 
 
 @pytest.mark.django_db
-def test_demo_covers_both_arms_all_modalities_delays_progression_and_death(settings):
+def test_demo_covers_both_arms_all_modalities_delays_progression_and_death(settings, terms):
     from crf.models import FollowUp, LocalIntervention, TreatmentCycle, TumourAssessment
     from randomization.models import Allocation
 
@@ -51,3 +51,9 @@ def test_demo_covers_both_arms_all_modalities_delays_progression_and_death(setti
     assert TumourAssessment.objects.filter(overall_response="PD").exists()
     assert FollowUp.objects.filter(vital_status="dead").exists()
     assert Eligibility.objects.exclude(screen_failure_reason="").exists()
+    from safety import signing
+    from safety.models import AdverseEvent, SaeReport
+
+    states = {signing.review_state(ae) for ae in AdverseEvent.objects.all()}
+    assert states == {signing.SIGNED, signing.AWAITING_REVIEW}
+    assert SaeReport.objects.filter(notified_at__isnull=False).count() == 1

@@ -1,16 +1,7 @@
 import pytest
 from django.test import Client
 
-from safety import ctcae
-from safety.models import CtcaeTerm
 from tests.factories import AllocationFactory, CycleFactory
-
-
-@pytest.fixture
-def terms(db):
-    """The CTCAE catalogue (loaded by migration; reloaded after a transactional test flushed it)."""
-    ctcae.load(CtcaeTerm)
-    return CtcaeTerm.objects
 
 
 @pytest.fixture

@@ -1,0 +1,48 @@
+"""A nurse records pneumonitis grade 2, possibly related to anti-PD-1, an irAE; the investigator signs."""
+
+import pytest
+
+from safety import ctcae
+from safety.models import AdverseEvent, CtcaeTerm
+from tests.factories import PASSWORD, AllocationFactory, CycleFactory
+
+from .conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_nurse_enters_pneumonitis_and_investigator_signs(page, nurse, investigator, patient):
+    ctcae.load(CtcaeTerm)  # the catalogue, after earlier transactional tests flushed it
+    AllocationFactory(patient=patient, randomized_on="2025-03-10")
+    CycleFactory(patient=patient, day1_date="2025-03-12")
+
+    log_in(page, "nurse.sh01", PASSWORD)
+    page.goto(f"/patients/{patient.screening_number}/")
+    page.get_by_role("link", name="Add adverse event").click()
+    page.get_by_label("CTCAE term").fill("pneum")
+    page.locator("#ctcae-terms option[value^='Pneumonitis (']").wait_for(state="attached")
+    page.get_by_label("CTCAE term").fill("Pneumonitis (Respiratory, thoracic and mediastinal disorders)")
+    definitions = page.get_by_test_id("grade-definitions")
+    definitions.get_by_text("Symptomatic; medical intervention indicated").wait_for()
+    page.get_by_label("Onset date").fill("2025-04-20")
+    page.get_by_label("Ongoing").check()
+    page.get_by_label("Grade 2").check()
+    page.get_by_label("Relationship to anti pd1").select_option(label="Possible")
+    page.get_by_label("Relationship to chemotherapy").select_option(label="Unlikely")
+    page.get_by_label("Immune-related (irAE)").check()
+    page.get_by_label("Action taken with anti-PD-1").select_option(label="Delayed")
+    page.get_by_label("Action taken with chemotherapy").select_option(label="None")
+    page.get_by_label("Treatment given").select_option(label="Corticosteroids")
+    page.get_by_label("Outcome").select_option(label="Recovering/resolving")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_test_id("review-state").inner_text() == "Awaiting investigator review"
+
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, "investigator.sh01", PASSWORD)
+    assert page.get_by_test_id("aes-to-sign-count").inner_text() == "1"
+    page.get_by_role("link", name="AEs to sign").click()
+    page.get_by_role("link", name="Pneumonitis").click()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign").click()
+    assert page.get_by_test_id("review-state").inner_text() == "Signed"
+    assert AdverseEvent.objects.get().signatures.get().signer == investigator
