@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from django import forms
+from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -175,12 +176,23 @@ HISTORY_FORMS = [
     (EndOfTreatment, "patient_id", "End of treatment", lambda row: "End of treatment"),
     (OffStudy, "patient_id", "Off study", lambda row: "Off study"),
 ]
+# Safety forms live in their own app; looked up by name so that crf does not import safety.
+SAFETY_HISTORY_FORMS = [
+    ("safety.AdverseEvent", "patient_id", "Adverse events", lambda row: f"AE #{row.id} grade {row.grade}"),
+    (
+        "safety.Signature",
+        "adverse_event__patient_id",
+        "AE signatures",
+        lambda row: f"Signature of AE #{row.adverse_event_id}",
+    ),
+]
 
 
 def patient_history(request, screening_number):
     patient = get_patient_or_404(request, screening_number)
     changes = []
-    for model, key, label, describe in HISTORY_FORMS:  # one query per form, whatever the number of rows
+    forms = HISTORY_FORMS + [(apps.get_model(name), *rest) for name, *rest in SAFETY_HISTORY_FORMS]
+    for model, key, label, describe in forms:  # one query per form, whatever the number of rows
         changes += history.changes(model.history.filter(**{key: patient.id}), label, describe)
     changes.sort(key=lambda change: change.when, reverse=True)
     return render(request, "crf/patient_history.html", {"patient": patient, "tab": "history", "changes": changes})

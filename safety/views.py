@@ -107,11 +107,8 @@ def ae_to_sign(request):
     """Investigators' queue: unsigned AEs of their sites, oldest first."""
     require_perm(request, "safety.sign_adverseevent")
     unsigned = signing.awaiting_review(AdverseEvent.objects.visible_to(request.user))
-    overdue = SaeReport.objects.filter(
-        adverse_event__in=AdverseEvent.objects.visible_to(request.user), notified_at__isnull=True
-    ).select_related("adverse_event__patient", "adverse_event__term")
-    overdue = [report for report in overdue if report.overdue]
-    return render(request, "safety/ae_to_sign.html", {"aes": unsigned, "overdue_sae": overdue})
+    context = {"aes": unsigned, "overdue_sae": overdue_sae_reports(request.user)}
+    return render(request, "safety/ae_to_sign.html", context)
 
 
 def safety_summary(request):
@@ -145,4 +142,12 @@ def safety_summary(request):
     for row in worst:  # patients by term and worst grade
         table.setdefault(row["term__term"], [0] * 5)[row["worst"] - 1] += 1
     terms = sorted(table.items(), key=lambda item: (-sum(item[1]), item[0]))
-    return render(request, "safety/summary.html", {"counts": counts, "terms": terms})
+    context = {"counts": counts, "terms": terms, "overdue_sae": overdue_sae_reports(request.user)}
+    return render(request, "safety/summary.html", context)
+
+
+def overdue_sae_reports(user):
+    reports = SaeReport.objects.filter(
+        adverse_event__in=AdverseEvent.objects.visible_to(user), notified_at__isnull=True
+    ).select_related("adverse_event__patient", "adverse_event__term")
+    return [report for report in reports if report.overdue]

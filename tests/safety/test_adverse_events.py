@@ -1,10 +1,12 @@
 """Adverse event rules: CTCAE grades, dates, fatal events, worsening, local-intervention relation, SAEs."""
 
+from datetime import timedelta
+
 from django.core import mail
 from django.urls import reverse
 
 from crf.models import FollowUp, LocalIntervention, MetastaticLesion
-from safety.models import AdverseEvent, SaeReport
+from safety.models import AdverseEvent, CtcaeTerm, SaeReport
 from tests.factories import LesionFactory
 
 from .helpers import post_ae
@@ -114,7 +116,7 @@ def test_serious_ae_needs_a_criterion_and_opens_an_sae_report(
         app.conf.task_always_eager = False
     report = SaeReport.objects.get()
     assert report.notified_at is not None
-    assert report.deadline - report.aware_at == __import__("datetime").timedelta(hours=24)
+    assert report.deadline - report.aware_at == timedelta(hours=24)
     assert len(mail.outbox) == 1
     assert sorted(mail.outbox[0].to) == sorted(["pi@sh01.example.org", settings.SAE_SAFETY_DESK_EMAIL])
     assert "Pneumonitis" in mail.outbox[0].subject and "corticosteroids" not in mail.outbox[0].body.lower()
@@ -145,3 +147,54 @@ def test_monitor_cannot_record_an_ae(client, monitor, treated_patient):
     client.force_login(monitor)
     assert post_ae(client, treated_patient).status_code == 403
     assert not AdverseEvent.objects.exists()
+
+
+def test_smtp_failure_is_recorded_retried_and_shown_overdue(client, data_manager, treated_patient, monkeypatch):
+    import smtplib
+
+    import pytest
+    from celery.exceptions import Retry
+    from django.utils import timezone
+
+    from safety import tasks
+
+    ae = AdverseEvent.objects.create(
+        patient=treated_patient,
+        term=CtcaeTerm.objects.get(term="Pneumonitis"),
+        onset_date="2025-04-20",
+        ongoing=True,
+        grade=3,
+        serious=True,
+        sae_hospitalization=True,
+        relationship_to_anti_pd1="probable",
+        relationship_to_chemotherapy="unlikely",
+        action_anti_pd1="delayed",
+        action_chemotherapy="na",
+        treatment_given="hospitalization",
+        outcome="recovering",
+    )
+    report = SaeReport.objects.create(adverse_event=ae, aware_at=timezone.now() - timedelta(hours=30))
+
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("relay down")
+
+    monkeypatch.setattr(tasks, "send_mail", refuse)  # the mail relay is down
+    with pytest.raises(Retry):
+        tasks.notify_sae.apply(args=[report.pk], throw=True)
+    report.refresh_from_db()
+    assert report.notified_at is None and report.attempts == 1 and "relay down" in report.last_error
+    client.force_login(data_manager)
+    page = client.get(reverse("safety:summary"))
+    assert [r.pk for r in page.context["overdue_sae"]] == [report.pk]
+
+
+def test_patient_history_shows_ae_edits_and_signatures(nurse_client, investigator, treated_patient):
+    from safety import signing
+    from tests.factories import PASSWORD
+
+    post_ae(nurse_client, treated_patient)
+    ae = AdverseEvent.objects.get()
+    signing.sign(ae, investigator, PASSWORD, "reviewed")
+    page = nurse_client.get(reverse("crf:patient_history", args=[treated_patient.screening_number]))
+    forms = {change.form for change in page.context["changes"]}
+    assert {"Adverse events", "AE signatures"} <= forms
