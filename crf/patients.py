@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from . import eligibility as eligibility_rules
 from . import schedule
-from .models import FollowUp, MetastaticLesion, Patient, TreatmentCycle, TumourAssessment
+from .models import FollowUp, LocalIntervention, MetastaticLesion, Patient, TreatmentCycle, TumourAssessment
 from .status import Facts, Status, patient_status
 
 
@@ -18,7 +18,19 @@ def patients_visible_to(user):
         Patient.objects.visible_to(user)
         .select_related("site", "eligibility__confirmed_by", "baseline", "allocation", "end_of_treatment", "off_study")
         .prefetch_related(
-            Prefetch("lesions", MetastaticLesion.objects.filter(**live).order_by("id"), to_attr="live_lesions"),
+            Prefetch(
+                "lesions",
+                MetastaticLesion.objects.filter(**live)
+                .order_by("id")
+                .prefetch_related(
+                    Prefetch(
+                        "interventions",
+                        LocalIntervention.objects.filter(**live).order_by("start_date"),
+                        to_attr="live_interventions",
+                    )
+                ),
+                to_attr="live_lesions",
+            ),
             Prefetch("cycles", TreatmentCycle.objects.filter(**live).order_by("cycle_number"), to_attr="live_cycles"),
             Prefetch(
                 "assessments",
@@ -26,6 +38,7 @@ def patients_visible_to(user):
                 to_attr="live_assessments",
             ),
             Prefetch("follow_ups", FollowUp.objects.filter(**live).order_by("contact_date"), to_attr="live_follow_ups"),
+            "missed_visits",  # visits app; filtered in Python so that crf does not import it
         )
     )
 
@@ -68,20 +81,31 @@ def with_status(patients):
                 off_study=one_to_one(patient, "off_study") is not None,
             )
         )
-        due = []
-        if allocation and patient.status in (Status.RANDOMIZED, Status.ON_TREATMENT, Status.FOLLOW_UP):
-            due.append(schedule.next_cycle_due([c.day1_date for c in patient.live_cycles], end is not None))
-            if not any(a.overall_response == "PD" for a in patient.live_assessments):
-                # Imaging follows the patient to progression, the PFS event; not beyond.
-                due.append(
-                    schedule.next_imaging_due(
-                        allocation.randomized_on,
-                        min(given, default=None),
-                        [a.assessment_date for a in patient.live_assessments],
-                        end.end_date if end else None,
-                    )
-                )
-            if end:
-                due.append(schedule.next_follow_up_due(end.end_date, [f.contact_date for f in patient.live_follow_ups]))
-        patient.due = [(item, item.state(today)) for item in sorted(filter(None, due), key=lambda d: d.window.planned)]
+        patient.plan = []
+        if allocation and patient.status != Status.OFF_STUDY:
+            patient.plan = schedule.visit_plan(course(patient, allocation, end), today)
+        # (visit, state) pairs for the header and the list: what to act on, then what comes next.
+        patient.due = [(visit, visit.state) for visit in schedule.next_due(patient.plan)]
     return patients
+
+
+def course(patient, allocation, end):
+    """The plain facts of a patient's course for crf.schedule.visit_plan (all prefetched)."""
+    deaths = [f.death_date for f in patient.live_follow_ups if f.vital_status == "dead" and f.death_date]
+    off_study = one_to_one(patient, "off_study")
+    stops = deaths + ([off_study.off_study_date] if off_study else [])
+    return schedule.Course(
+        randomized_on=allocation.randomized_on,
+        arm=allocation.arm,
+        cycle_dates=tuple(c.day1_date for c in patient.live_cycles),
+        lesions=tuple(
+            (lesion.label, lesion.live_interventions[0].start_date if lesion.live_interventions else None)
+            for lesion in patient.live_lesions
+        ),
+        assessment_dates=tuple(a.assessment_date for a in patient.live_assessments),
+        progression_on=next((a.assessment_date for a in patient.live_assessments if a.overall_response == "PD"), None),
+        treatment_end=end.end_date if end else None,
+        follow_up_dates=tuple(f.contact_date for f in patient.live_follow_ups),
+        stopped_on=min(stops, default=None),
+        missed={m.visit_key: m.reason for m in patient.missed_visits.all() if not m.voided},
+    )

@@ -60,53 +60,6 @@ def next_cycle_window(previous_day1: date) -> Window:
     )
 
 
-@dataclass(frozen=True)
-class Due:
-    what: str
-    window: Window
-
-    def state(self, today: date) -> str:
-        if today > self.window.latest:
-            return "overdue"
-        return "due" if today >= self.window.earliest else "upcoming"
-
-
-def next_cycle_due(day1_dates, treatment_ended) -> Due | None:
-    """The next cycle's window after the last day 1, while treatment goes on (within 2 years)."""
-    if not day1_dates or treatment_ended:
-        return None
-    window = next_cycle_window(max(day1_dates))
-    if window.planned > maintenance_end(min(day1_dates)):
-        return None
-    return Due(f"Cycle {len(day1_dates) + 1}", window)
-
-
-def next_imaging_due(randomized_on: date, first_dose: date | None, assessment_dates, treatment_end: date | None) -> Due:
-    """CT/MRI every 6 weeks in induction, 9 weeks in maintenance, 3 months after treatment [default].
-
-    Induction is taken as the first INDUCTION_CYCLES x CYCLE_LENGTH_DAYS days from the first dose.
-    """
-    last = max([randomized_on, *assessment_dates])
-    if treatment_end:
-        planned = add_months(max(last, treatment_end), protocol.IMAGING_INTERVAL_FOLLOW_UP_MONTHS.value)
-    else:
-        start = first_dose or randomized_on
-        induction_end = start + timedelta(days=protocol.INDUCTION_CYCLES.value * protocol.CYCLE_LENGTH_DAYS.value)
-        weeks = (
-            protocol.IMAGING_INTERVAL_INDUCTION_WEEKS.value
-            if last < induction_end
-            else protocol.IMAGING_INTERVAL_MAINTENANCE_WEEKS.value
-        )
-        planned = last + timedelta(weeks=weeks)
-    return Due("Tumour assessment", _window_around(planned, protocol.IMAGING_WINDOW_DAYS.value))
-
-
-def next_follow_up_due(treatment_end: date, contact_dates) -> Due:
-    """Survival follow-up every 3 months after the end of treatment [default]."""
-    planned = add_months(max([treatment_end, *contact_dates]), protocol.SURVIVAL_FOLLOW_UP_INTERVAL_MONTHS.value)
-    return Due("Survival follow-up", _window_around(planned, protocol.IMAGING_WINDOW_DAYS.value))
-
-
 def _window_around(planned: date, days: int) -> Window:
     return Window(planned, planned - timedelta(days=days), planned + timedelta(days=days))
 
@@ -128,3 +81,179 @@ def cycle_rows(cycles):
         rows.append(CycleRow(cycle, phase(cycle.cycle_number), window, deviation))
         previous = cycle
     return rows
+
+
+# --- The visit plan (what is expected, done, due, overdue or missed) ---
+
+UPCOMING, DUE, OVERDUE, DONE, MISSED = "upcoming", "due", "overdue", "done", "missed"
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    kind: str  # "cycle", "local_intervention", "assessment", "follow_up"
+    key: str  # stable across recomputation, e.g. "cycle:5", "local_intervention:L2"
+    what: str
+    window: Window
+    state: str
+    done_on: date | None = None
+    missed_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Course:
+    """The plain facts of one patient's course that the plan is computed from."""
+
+    randomized_on: date
+    arm: str
+    cycle_dates: tuple = ()  # day 1 of each live cycle, in cycle order
+    lesions: tuple = ()  # (label, date of its first local intervention or None)
+    assessment_dates: tuple = ()
+    progression_on: date | None = None  # first RECIST PD: imaging stops there
+    treatment_end: date | None = None
+    follow_up_dates: tuple = ()
+    stopped_on: date | None = None  # death or off study: nothing is expected after it
+    missed: dict = None  # key -> reason
+
+
+def _state(window, today):
+    if today > window.latest:
+        return OVERDUE
+    return DUE if today >= window.earliest else UPCOMING
+
+
+def _series(kind, label, done_dates, first_window, next_window, end, today, missed, expect_more=True):
+    """Done visits, then expected ones until `end`; only the first unresolved visit can be overdue,
+    later ones are planned from today (the schedule follows reality, it does not pile up)."""
+    visits, window, number = [], first_window, 0
+    for number, done_on in enumerate(done_dates, start=1):
+        visits.append(PlannedVisit(kind, f"{kind}:{number}", f"{label} {number}", window, DONE, done_on))
+        window = next_window(done_on, number + 1)
+    number += 1
+    while expect_more and window and (end is None or window.planned <= end):
+        key = f"{kind}:{number}"
+        if key in missed:
+            visits.append(PlannedVisit(kind, key, f"{label} {number}", window, MISSED, missed_reason=missed[key]))
+            window = next_window(window.planned, number + 1)
+        else:
+            state = _state(window, today)
+            visits.append(PlannedVisit(kind, key, f"{label} {number}", window, state))
+            window = next_window(max(window.planned, today), number + 1)
+        number += 1
+        if number > 60:  # 2 years of 21-day cycles is 35; a guard, not a rule
+            break
+    return visits
+
+
+def visit_plan(course, today):
+    """Every expected visit of a randomized patient, with its derived state (PROTOCOL.md)."""
+    missed = course.missed or {}
+    first_dose = course.cycle_dates[0] if course.cycle_dates else None
+    start = first_dose or course.randomized_on
+    stop = course.stopped_on
+    plan = []
+
+    # Systemic therapy: every 21 days from the actual previous day 1, until 2 years after the first dose.
+    cycle_end = None if first_dose is None else maintenance_end(first_dose)
+    ends = [d for d in (cycle_end, course.treatment_end, stop) if d]
+    first = Window(
+        course.randomized_on,
+        course.randomized_on,
+        course.randomized_on + timedelta(days=protocol.CYCLE_WINDOW_LATE_DAYS.value),
+    )
+    cycles = _series(
+        "cycle",
+        "Cycle",
+        course.cycle_dates,
+        first,
+        lambda day, number: next_cycle_window(day),
+        min(ends, default=None),
+        today,
+        missed,
+        expect_more=not (course.treatment_end or stop),
+    )
+    plan += cycles
+
+    # Local intervention to every lesion, combined arm only, during or after induction.
+    if course.arm == "combined":
+        target = start + timedelta(weeks=protocol.LOCAL_INTERVENTION_TARGET_WEEKS.value)
+        window = Window(target, start, target + timedelta(weeks=protocol.LOCAL_INTERVENTION_LATE_WEEKS.value))
+        for label, treated_on in course.lesions:
+            key = f"local_intervention:{label}"
+            if treated_on:
+                state = DONE
+            elif key in missed:
+                state = MISSED
+            elif stop:
+                continue
+            else:
+                state = _state(window, today)
+            plan.append(
+                PlannedVisit(
+                    "local_intervention",
+                    key,
+                    f"Local intervention {label}",
+                    window,
+                    state,
+                    treated_on,
+                    missed.get(key, ""),
+                )
+            )
+
+    # Tumour assessments: 6 weeks in induction, 9 in maintenance, 3 months after treatment; until PD.
+    induction_end = start + timedelta(days=protocol.INDUCTION_CYCLES.value * protocol.CYCLE_LENGTH_DAYS.value)
+
+    def next_assessment(last, number):
+        if course.treatment_end and last >= course.treatment_end:
+            planned = add_months(last, protocol.IMAGING_INTERVAL_FOLLOW_UP_MONTHS.value)
+        else:
+            weeks = (
+                protocol.IMAGING_INTERVAL_INDUCTION_WEEKS.value
+                if last < induction_end
+                else protocol.IMAGING_INTERVAL_MAINTENANCE_WEEKS.value
+            )
+            planned = last + timedelta(weeks=weeks)
+        return _window_around(planned, protocol.IMAGING_WINDOW_DAYS.value)
+
+    follow_up_end = add_months(course.treatment_end or start, protocol.FOLLOW_UP_MONTHS.value)
+    imaging_end = min([d for d in (course.progression_on, stop, follow_up_end) if d])
+    plan += _series(
+        "assessment",
+        "Tumour assessment",
+        course.assessment_dates,
+        next_assessment(course.randomized_on, 1),
+        next_assessment,
+        imaging_end,
+        today,
+        missed,
+        expect_more=course.progression_on is None,
+    )
+
+    # Survival follow-up every 3 months after the end of treatment, for 24 months.
+    if course.treatment_end:
+        months = protocol.SURVIVAL_FOLLOW_UP_INTERVAL_MONTHS.value
+
+        def next_contact(last, number):
+            return _window_around(add_months(last, months), protocol.IMAGING_WINDOW_DAYS.value)
+
+        end = min([d for d in (stop, follow_up_end) if d])
+        plan += _series(
+            "follow_up",
+            "Survival follow-up",
+            course.follow_up_dates,
+            next_contact(course.treatment_end, 1),
+            next_contact,
+            end,
+            today,
+            missed,
+        )
+    return plan
+
+
+def next_due(plan):
+    """The visits a nurse must act on (due or overdue) and the next upcoming one of each kind."""
+    open_visits = [v for v in plan if v.state in (DUE, OVERDUE)]
+    upcoming = {}
+    for visit in plan:
+        if visit.state == UPCOMING and visit.kind not in upcoming:
+            upcoming[visit.kind] = visit
+    return sorted(open_visits + list(upcoming.values()), key=lambda v: v.window.planned)

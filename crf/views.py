@@ -100,9 +100,6 @@ def patient_detail(request, screening_number):
     patient = get_patient_or_404(request, screening_number)
     allocation = one_to_one(patient, "allocation")
     lesions = patient.live_lesions
-    interventions = LocalIntervention.objects.filter(lesion__patient=patient, voided=False).order_by("start_date")
-    for lesion in lesions:
-        lesion.live_interventions = [i for i in interventions if i.lesion_id == lesion.id]
     cycles = schedule.cycle_rows(patient.live_cycles)
     eligibility, baseline = one_to_one(patient, "eligibility"), one_to_one(patient, "baseline")
     context = {

@@ -99,6 +99,11 @@ RT_MAX_FRACTIONS = Parameter(40, "default", "plausibility limit for the number o
 SBRT_MAX_FRACTIONS = Parameter(5, "default", "stereotactic RT: at most 5 fractions ...", unit="fractions")
 SBRT_MIN_DOSE_PER_FRACTION_GY = Parameter(7, "default", "... of at least 7 Gy each", unit="Gy")
 
+LOCAL_INTERVENTION_TARGET_WEEKS = Parameter(
+    12, "default", "local intervention expected by the end of induction (weeks after the first dose)", unit="weeks"
+)
+LOCAL_INTERVENTION_LATE_WEEKS = Parameter(8, "default", "and at the latest this many weeks later", unit="weeks")
+
 # --- Assessments ---
 IMAGING_INTERVAL_INDUCTION_WEEKS = Parameter(6, "default", "CT/MRI during induction", unit="weeks")
 IMAGING_INTERVAL_MAINTENANCE_WEEKS = Parameter(9, "default", "CT/MRI during maintenance", unit="weeks")
@@ -108,6 +113,11 @@ SURVIVAL_FOLLOW_UP_INTERVAL_MONTHS = Parameter(3, "default", "survival contact a
 RECIST_PR_DECREASE_PERCENT = Parameter(30, "default", "RECIST 1.1: >=30% decrease from baseline sum", unit="%")
 RECIST_PD_INCREASE_PERCENT = Parameter(20, "default", "RECIST 1.1: >=20% increase from nadir ...", unit="%")
 RECIST_PD_INCREASE_MM = Parameter(5, "default", "... and >=5 mm absolute increase", unit="mm")
+
+# --- Reminders ---
+REMINDER_DUE_WITHIN_DAYS = Parameter(3, "default", "daily digest lists visits due in the next days", unit="days")
+UNSIGNED_AE_REMINDER_DAYS = Parameter(7, "default", "investigators are reminded of AEs unsigned this long", unit="days")
+SAE_NEAR_DEADLINE_HOURS = Parameter(12, "default", "SAE reports this close to their deadline are flagged", unit="hours")
 
 # --- Safety ---
 CTCAE_VERSION = Parameter("5.0", "protocol", "NCI CTCAE v5.0")

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "crf",
     "randomization",
     "safety",
+    "visits",
 ]
 
 MIDDLEWARE = [

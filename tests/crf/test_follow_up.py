@@ -66,8 +66,8 @@ def test_end_of_treatment_then_off_study_drive_the_status(nurse_client, randomiz
     end_url = reverse("crf:record_one", args=[randomized_patient.screening_number, "end-of-treatment"])
     assert nurse_client.post(end_url, {"end_date": "2025-06-01", "reason": "toxicity"}).status_code == 302
     assert nurse_client.get(detail).context["patient"].status == "follow_up"
-    due = [item.what for item, state in nurse_client.get(detail).context["patient"].due]
-    assert "Survival follow-up" in due and not any(what.startswith("Cycle") for what in due)
+    due = [item.kind for item, state in nurse_client.get(detail).context["patient"].due]
+    assert "follow_up" in due and "cycle" not in due
     off_url = reverse("crf:record_one", args=[randomized_patient.screening_number, "off-study"])
     assert nurse_client.post(off_url, {"off_study_date": "2025-09-01", "reason": "withdrawal"}).status_code == 302
     assert nurse_client.get(detail).context["patient"].status == "off_study"

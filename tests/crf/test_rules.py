@@ -126,20 +126,74 @@ def test_status_follows_the_forms():
     assert patient_status(Facts(randomized=True, off_study=True)) == "off_study"
 
 
-def test_imaging_every_6_weeks_in_induction_then_9_then_3_months():
-    from crf.schedule import next_imaging_due
+def plan(today=date(2025, 6, 1), **facts):
+    from crf.schedule import Course, visit_plan
 
-    randomized = date(2025, 1, 1)
-    assert next_imaging_due(randomized, date(2025, 1, 3), [], None).window.planned == date(2025, 2, 12)
-    assert next_imaging_due(randomized, date(2025, 1, 3), [date(2025, 4, 1)], None).window.planned == date(2025, 6, 3)
-    assert next_imaging_due(randomized, date(2025, 1, 3), [date(2025, 4, 1)], date(2025, 5, 1)).window.planned == date(
-        2025, 8, 1
+    return visit_plan(Course(**{"randomized_on": date(2025, 1, 1), "arm": "combined", **facts}), today)
+
+
+def by_kind(visits, kind):
+    return [v for v in visits if v.kind == kind]
+
+
+def test_imaging_every_6_weeks_in_induction_then_9_then_3_months():
+    visits = by_kind(plan(cycle_dates=(date(2025, 1, 3),), today=date(2025, 1, 10)), "assessment")
+    assert visits[0].window.planned == date(2025, 2, 12)
+    visits = by_kind(plan(cycle_dates=(date(2025, 1, 3),), assessment_dates=(date(2025, 4, 1),)), "assessment")
+    assert visits[1].window.planned == date(2025, 6, 3)
+    after = plan(cycle_dates=(date(2025, 1, 3),), assessment_dates=(date(2025, 5, 2),), treatment_end=date(2025, 5, 1))
+    assert by_kind(after, "assessment")[1].window.planned == date(2025, 8, 2)
+
+
+def test_later_cycles_are_planned_from_the_actual_late_day1():
+    cycles = by_kind(plan(cycle_dates=(date(2025, 1, 3), date(2025, 1, 24), date(2025, 2, 19))), "cycle")
+    assert [c.state for c in cycles[:3]] == ["done"] * 3
+    assert cycles[3].window.planned == date(2025, 3, 12)  # 21 days after the late cycle 3
+
+
+def test_no_cycle_after_two_years_or_end_of_treatment_and_nothing_after_death():
+    assert not [
+        v
+        for v in by_kind(plan(cycle_dates=(date(2025, 1, 1),), treatment_end=date(2025, 1, 1)), "cycle")
+        if v.state != "done"
+    ]
+    long = by_kind(plan(cycle_dates=(date(2025, 1, 1),), today=date(2025, 1, 2)), "cycle")
+    assert max(v.window.planned for v in long) <= date(2027, 1, 1)
+    dead = plan(cycle_dates=(date(2025, 1, 1),), stopped_on=date(2025, 2, 1))
+    assert all(v.state == "done" or v.window.planned <= date(2025, 2, 1) for v in dead)
+
+
+def test_overdue_visit_does_not_pile_up_and_missed_moves_the_plan_on():
+    cycles = by_kind(plan(cycle_dates=(date(2025, 1, 1),), today=date(2025, 6, 1)), "cycle")
+    assert [c.state for c in cycles[1:3]] == ["overdue", "upcoming"]
+    missed = by_kind(
+        plan(cycle_dates=(date(2025, 1, 1),), missed={"cycle:2": "Hospitalised"}, today=date(2025, 1, 25)), "cycle"
+    )
+    assert (missed[1].state, missed[1].missed_reason, missed[2].window.planned) == (
+        "missed",
+        "Hospitalised",
+        date(2025, 2, 12),
     )
 
 
-def test_no_cycle_due_after_two_years_or_end_of_treatment():
-    from crf.schedule import next_cycle_due
+def test_local_intervention_expected_for_each_combined_arm_lesion_only():
+    lesions = (("L1", date(2025, 3, 1)), ("L2", None))
+    visits = by_kind(plan(cycle_dates=(date(2025, 1, 3),), lesions=lesions), "local_intervention")
+    assert [(v.what, v.state) for v in visits] == [
+        ("Local intervention L1", "done"),
+        ("Local intervention L2", "overdue"),
+    ]
+    assert not by_kind(plan(arm="systemic", lesions=lesions), "local_intervention")
 
-    assert next_cycle_due([date(2025, 1, 1)], treatment_ended=False).window.planned == date(2025, 1, 22)
-    assert next_cycle_due([date(2025, 1, 1)], treatment_ended=True) is None
-    assert next_cycle_due([date(2025, 1, 1), date(2026, 12, 20)], treatment_ended=False) is None
+
+def test_imaging_stops_at_progression_and_follow_up_runs_24_months():
+    visits = plan(
+        cycle_dates=(date(2025, 1, 3),),
+        assessment_dates=(date(2025, 2, 12), date(2025, 3, 26)),
+        progression_on=date(2025, 3, 26),
+        treatment_end=date(2025, 3, 26),
+        today=date(2025, 4, 1),
+    )
+    assert [v.state for v in by_kind(visits, "assessment")] == ["done", "done"]
+    follow_ups = by_kind(visits, "follow_up")
+    assert follow_ups[0].window.planned == date(2025, 6, 26) and follow_ups[-1].window.planned <= date(2027, 3, 26)

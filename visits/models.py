@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.db import models
+
+from audit.models import ClinicalRecord
+from crf.models import Patient, PatientRecordQuerySet
+
+
+class MissedVisit(ClinicalRecord):
+    """A planned visit the nurse marked as missed, with the reason (the plan moves past it)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="missed_visits")
+    visit_key = models.CharField(max_length=40, help_text="The plan's key, e.g. cycle:5 or assessment:3.")
+    reason = models.CharField(max_length=300)
+
+    objects = PatientRecordQuerySet.as_manager()
+
+    class Meta(ClinicalRecord.Meta):
+        constraints = [
+            *ClinicalRecord.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["patient", "visit_key"], condition=models.Q(voided=False), name="one_live_mark_per_visit"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.patient} {self.visit_key} missed"
+
+
+class ReminderLog(models.Model):
+    """Every reminder item e-mailed, once per (kind, item, recipient): the exactly-once ledger."""
+
+    kind = models.CharField(max_length=20)  # visit_due, visit_overdue, unsigned_ae, sae_deadline
+    item_key = models.CharField(max_length=80)  # e.g. "SH01-0007/cycle:5" or "ae:42"
+    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="reminders")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_on = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "item_key", "recipient"], name="one_reminder_per_item_and_person")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.item_key} → {self.recipient}"
