@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
@@ -16,9 +16,18 @@ class SiteMembershipInline(admin.TabularInline):
 
 @admin.register(TrialSite)
 class TrialSiteAdmin(ScopedHistoryAdmin):
-    list_display = ["code", "name", "city", "principal_investigator", "active"]
+    list_display = ["code", "name", "city", "principal_investigator", "language", "active"]
     list_filter = ["active"]
     search_fields = ["code", "name", "city"]
+    actions = ["send_reminders_now"]
+
+    @admin.action(description="Send reminders now (selected sites)", permissions=["view"])
+    def send_reminders_now(self, request, queryset):
+        from visits.reminders import send_digests  # visits builds on accounts, not the reverse
+
+        run = send_digests(sites=list(queryset))
+        level = messages.ERROR if run.errors else messages.SUCCESS
+        self.message_user(request, f"{run.emails_sent} digest(s) sent. {run.errors}", level)
 
     def get_queryset(self, request):
         return sites_visible_to(request.user)

@@ -16,6 +16,12 @@ class TrialSite(models.Model):
     city = models.CharField(max_length=100)
     principal_investigator = models.CharField(max_length=200)
     active = models.BooleanField(default=True, help_text="An inactive site registers no new patients.")
+    language = models.CharField(
+        max_length=10,
+        choices=[("en", "English"), ("zh-hans", "简体中文")],
+        default="en",
+        help_text="Language of the e-mails the site's staff receive.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="SiteMembership", related_name="trial_sites", blank=True
     )

@@ -24,8 +24,12 @@ _ENTER_CLINICAL_DATA = [
     # Signatures, SAE reports and the CTCAE catalogue are written by the services, not by hand.
     "safety.add_adverseevent",
     "safety.change_adverseevent",
+    "visits.view_missedvisit",
+    "visits.add_missedvisit",
+    "visits.change_missedvisit",
+    "visits.view_reminderlog",
 ]
-_READ_CLINICAL_DATA = ["crf.view_*", "safety.view_*"]
+_READ_CLINICAL_DATA = ["crf.view_*", "safety.view_*", "visits.view_missedvisit", "visits.view_reminderlog"]
 # The trial is open label: everyone who reads a patient may read its arm. (The allocation list
 # itself, with future slots, is a separate model for the Randomization manager only.)
 _READ_ALLOCATION = ["randomization.view_allocation"]

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # local runtime state of `make run`: SQLite file, broker folders
@@ -197,7 +198,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is redelivered, not lost
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE = {}  # periodic tasks arrive with the visit-schedule issue
+REMINDER_TIME = env.str("REMINDER_TIME", default="07:00")  # local time (TIME_ZONE) of the daily digest
+CELERY_BEAT_SCHEDULE = {
+    "daily-reminders": {
+        "task": "visits.tasks.send_daily_reminders",
+        "schedule": crontab(hour=int(REMINDER_TIME.split(":")[0]), minute=int(REMINDER_TIME.split(":")[1])),
+    },
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -18,5 +18,6 @@ urlpatterns = [
     path("patients/", include("crf.urls")),
     path("randomization/", include("randomization.urls")),
     path("safety/", include("safety.urls")),
+    path("visits/", include("visits.urls")),
     path("admin/", admin.site.urls),
 ]

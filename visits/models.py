@@ -44,3 +44,18 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.item_key} → {self.recipient}"
+
+
+class ReminderRun(models.Model):
+    """One run of the daily reminders: how many digests went out and which failed (shown in the admin)."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    emails_sent = models.PositiveIntegerField(default=0)
+    errors = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"Reminders {self.started_at:%Y-%m-%d %H:%M}: {self.emails_sent} sent"

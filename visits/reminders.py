@@ -1,0 +1,150 @@
+"""The daily reminder digests: what each person must act on, e-mailed once per item.
+
+One scan of all randomized patients (constant queries, crf.patients.with_course_data), then per
+recipient a transaction that locks the recipient's row, drops the items already in ReminderLog,
+records the new ones and sends the digest. Two runs at once, a retry after a crash, or a second
+beat process therefore never send an item twice; an SMTP failure rolls the record back, so the
+item goes out on the retry.
+"""
+
+import smtplib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from accounts import roles
+from crf import schedule
+from crf.models import Patient
+from crf.patients import with_course_data, with_status
+from esotrial import protocol
+from safety.models import AdverseEvent, SaeReport
+from safety.signing import awaiting_review
+
+from .models import ReminderLog, ReminderRun
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # visit_due, visit_overdue, unsigned_ae, sae_deadline
+    key: str
+    patient: Patient
+    text: str
+
+
+def collect(today, sites=None):
+    """{(user, site): [Item]} for every active member of the sites with the right role."""
+    patients = Patient.objects.filter(voided=False, allocation__isnull=False)
+    if sites is not None:
+        patients = patients.filter(site__in=sites)
+    patients = with_status(list(with_course_data(patients)))
+    horizon = today + timedelta(days=protocol.REMINDER_DUE_WITHIN_DAYS.value)
+    by_site = {}
+    for patient in patients:
+        items = by_site.setdefault(patient.site, {"nurse": [], "investigator": []})
+        for visit in patient.plan:
+            if visit.state == schedule.OVERDUE:
+                kind, when = "visit_overdue", f"overdue since {visit.window.latest:%Y-%m-%d}"
+            elif visit.state in (schedule.DUE, schedule.UPCOMING) and visit.window.planned <= horizon:
+                kind, when = "visit_due", f"due {visit.window.planned:%Y-%m-%d}"
+            else:
+                continue
+            key = f"{patient.screening_number}/{visit.key}"
+            items["nurse"].append(Item(kind, key, patient, f"{patient.screening_number}: {visit.what}, {when}"))
+
+    old = today - timedelta(days=protocol.UNSIGNED_AE_REMINDER_DAYS.value)
+    aes = AdverseEvent.objects.filter(voided=False, patient__voided=False, onset_date__lte=old)
+    if sites is not None:
+        aes = aes.filter(patient__site__in=sites)
+    for ae in awaiting_review(aes):
+        text = (
+            f"{ae.patient.screening_number}: {ae.term.term} grade {ae.grade} (onset {ae.onset_date:%Y-%m-%d}) unsigned"
+        )
+        by_site.setdefault(ae.patient.site, {"nurse": [], "investigator": []})["investigator"].append(
+            Item("unsigned_ae", f"ae:{ae.pk}", ae.patient, text)
+        )
+
+    near = timezone.now() + timedelta(hours=protocol.SAE_NEAR_DEADLINE_HOURS.value)
+    reports = SaeReport.objects.filter(notified_at__isnull=True).select_related(
+        "adverse_event__patient__site", "adverse_event__term"
+    )
+    for report in reports:
+        if report.deadline <= near and (sites is None or report.adverse_event.patient.site in sites):
+            patient = report.adverse_event.patient
+            item = Item(
+                "sae_deadline",
+                f"sae:{report.pk}",
+                patient,
+                f"{patient.screening_number}: SAE report ({report.adverse_event.term.term}) due "
+                f"{timezone.localtime(report.deadline):%Y-%m-%d %H:%M}",
+            )
+            group = by_site.setdefault(patient.site, {"nurse": [], "investigator": []})
+            group["nurse"].append(item)
+            group["investigator"].append(item)
+
+    users = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__site__in=list(by_site),
+            groups__name__in=[roles.RESEARCH_NURSE, roles.INVESTIGATOR],
+        )
+        .exclude(email="")
+        .values_list("pk", "memberships__site", "groups__name")
+    )
+    recipients = {}
+    user_objects = get_user_model().objects.in_bulk({pk for pk, _, _ in users})
+    sites_by_pk = {site.pk: site for site in by_site}
+    for pk, site_pk, role in users:
+        if site_pk not in sites_by_pk:
+            continue
+        site = sites_by_pk[site_pk]
+        wanted = by_site[site]["nurse" if role == roles.RESEARCH_NURSE else "investigator"]
+        bucket = recipients.setdefault((user_objects[pk], site), [])
+        bucket += [item for item in wanted if item not in bucket]
+    return {key: items for key, items in recipients.items() if items}
+
+
+def send_digests(today=None, sites=None):
+    """Send every pending digest; returns the run record (sent count and any errors)."""
+    today = today or timezone.localdate()
+    run = ReminderRun.objects.create()
+    sent, errors = 0, []
+    for (user, site), items in collect(today, sites).items():
+        try:
+            with transaction.atomic():
+                get_user_model().objects.select_for_update().get(pk=user.pk)  # one sender per recipient
+                done = set(
+                    ReminderLog.objects.filter(recipient=user, item_key__in=[i.key for i in items]).values_list(
+                        "kind", "item_key"
+                    )
+                )
+                new = [item for item in items if (item.kind, item.key) not in done]
+                if not new:
+                    continue
+                ReminderLog.objects.bulk_create(
+                    ReminderLog(kind=i.kind, item_key=i.key, patient=i.patient, recipient=user, sent_on=today)
+                    for i in new
+                )
+                context = {"user": user, "site": site, "items": new, "today": today}
+                with translation.override(site.language):
+                    text = render_to_string("visits/email/digest.txt", context)
+                    html = render_to_string("visits/email/digest.html", context)
+                send_mail(
+                    f"[ESO-Shanghai20] {site.code}: {len(new)} item{'s' if len(new) != 1 else ''} for {today:%Y-%m-%d}",
+                    text,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [user.email],
+                    html_message=html,
+                )
+                sent += 1
+        except (smtplib.SMTPException, OSError) as exc:
+            errors.append(f"{user.get_username()}@{site.code}: {type(exc).__name__}: {exc}")
+    run.finished_at, run.emails_sent, run.errors = timezone.now(), sent, "\n".join(errors)
+    run.save()
+    return run
