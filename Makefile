@@ -21,6 +21,7 @@ run: export DEBUG ?= 1
 run: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
+	$(MANAGE) send_visit_reminders  # today's digests, printed by the console mail backend
 	@echo
 	@echo "  ESO-Shanghai20 eCRF: http://127.0.0.1:8000   (Ctrl-C stops the server, Celery worker and beat)"
 	@echo

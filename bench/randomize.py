@@ -30,7 +30,8 @@ CLIENTS, PER_CLIENT = 8, 25
 
 def main():
     assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
-    call_command("flush", "--noinput", verbosity=0) if _migrated() else call_command("migrate", verbosity=0)
+    call_command("migrate", verbosity=0)
+    call_command("flush", "--noinput", verbosity=0)
     from accounts import roles
     from crf.status import Status
     from esotrial.celery import app
@@ -76,10 +77,6 @@ def main():
         f"errors: {len(errors)}; duplicate slots: {len(allocations) - len({s for s, _ in allocations})}; "
         f"duplicate numbers: {len(allocations) - len({n for _, n in allocations})}"
     )
-
-
-def _migrated():
-    return "randomization_allocation" in connection.introspection.table_names()
 
 
 if __name__ == "__main__":

@@ -63,9 +63,9 @@ def one_to_one(patient, name):
     return None if getattr(record, "voided", False) else record
 
 
-def with_status(patients):
-    """Attach the derived status and what is due next to each patient (prefetched by patients_visible_to)."""
-    today = timezone.localdate()
+def with_status(patients, today=None):
+    """Attach the derived status and the visit plan to each patient (prefetched by with_course_data)."""
+    today = today or timezone.localdate()
     for patient in patients:
         eligibility = one_to_one(patient, "eligibility")
         allocation = one_to_one(patient, "allocation")

@@ -42,7 +42,7 @@ def collect(today, sites=None):
     patients = Patient.objects.filter(voided=False, allocation__isnull=False)
     if sites is not None:
         patients = patients.filter(site__in=sites)
-    patients = with_status(list(with_course_data(patients)))
+    patients = with_status(list(with_course_data(patients)), today)
     horizon = today + timedelta(days=protocol.REMINDER_DUE_WITHIN_DAYS.value)
     by_site = {}
     for patient in patients:
