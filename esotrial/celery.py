@@ -1,3 +1,4 @@
+import logging
 import os
 from pathlib import Path
 
@@ -22,3 +23,16 @@ if str(app.conf.result_backend).startswith("file://"):
 def ping():
     """A round trip through broker and worker, used by the health check and its test."""
     return "pong"
+
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task, *args):
+    """Queue `task` without letting a broker outage reach the user: data entry never waits on
+    Redis. A message that could not be queued is logged; the periodic catch-up jobs resend what
+    is still pending (safety.tasks.resend_pending_sae_reports, the daily reminders)."""
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure: keep the request alive, log it
+        logger.warning("Could not queue %s%r; the catch-up job will resend it.", task.name, args, exc_info=True)

@@ -204,7 +204,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.tasks.send_daily_reminders",
         "schedule": crontab(hour=int(REMINDER_TIME.split(":")[0]), minute=int(REMINDER_TIME.split(":")[1])),
     },
+    "resend-pending-sae-reports": {
+        "task": "safety.tasks.resend_pending_sae_reports",
+        "schedule": crontab(minute="*/15"),
+    },
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = 2  # a page that queues a message gives up on a dead broker quickly
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

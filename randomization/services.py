@@ -10,6 +10,7 @@ from django.utils import timezone
 from crf.models import Patient
 from crf.status import Status
 from esotrial import protocol
+from esotrial.celery import enqueue
 
 from . import blocks, strata
 from .models import Allocation, AllocationSlot, RandomizationList
@@ -86,7 +87,7 @@ def allocate(patient, by, *, status, confirmed_stratum=None, randomized_on=None)
         )
         if slot is None:
             # Sent now, not on commit: the refusal rolls this transaction back.
-            alert_list_exhausted.delay(key)
+            enqueue(alert_list_exhausted, key)
             raise ListExhausted(
                 "The randomization list has no free slot for this patient's stratum. Nothing was allocated; "
                 "the Randomization manager has been alerted."
@@ -110,7 +111,7 @@ def allocate(patient, by, *, status, confirmed_stratum=None, randomized_on=None)
     )
     allocation._history_user = by
     allocation.save()
-    transaction.on_commit(lambda: notify_randomization.delay(allocation.pk))
+    transaction.on_commit(lambda: enqueue(notify_randomization, allocation.pk))
     return allocation
 
 

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import save_with_reason
+from esotrial.celery import enqueue
 
 from .models import SaeReport
 from .signing import void_signatures
@@ -19,5 +20,5 @@ def save_adverse_event(form, by):
         void_signatures(ae, by, form.reason_for_change)
     if ae.serious and not SaeReport.objects.filter(adverse_event=ae).exists():
         report = SaeReport.objects.create(adverse_event=ae, aware_at=timezone.now())
-        transaction.on_commit(lambda: notify_sae.delay(report.pk))
+        transaction.on_commit(lambda: enqueue(notify_sae, report.pk))
     return ae

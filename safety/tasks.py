@@ -68,3 +68,13 @@ def notify_sae(self, report_id):
             report.save()
             return "sent"
     raise self.retry(exc=failed)
+
+
+@shared_task
+def resend_pending_sae_reports():
+    """Catch-up (celery beat, every 15 minutes): queue every SAE report not yet notified, e.g.
+    because the broker was down when it was saved. notify_sae sends each one once."""
+    pending = list(SaeReport.objects.filter(notified_at__isnull=True).values_list("pk", flat=True))
+    for report_id in pending:
+        notify_sae.delay(report_id)
+    return len(pending)

@@ -198,3 +198,29 @@ def test_patient_history_shows_ae_edits_and_signatures(nurse_client, investigato
     page = nurse_client.get(reverse("crf:patient_history", args=[treated_patient.screening_number]))
     forms = {change.form for change in page.context["changes"]}
     assert {"Adverse events", "AE signatures"} <= forms
+
+
+def test_data_entry_works_with_the_broker_down_and_the_sae_is_caught_up(
+    nurse_client, treated_patient, django_capture_on_commit_callbacks, caplog
+):
+    from esotrial.celery import app
+    from safety.tasks import resend_pending_sae_reports
+
+    broker = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there: Redis is "down"
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_ae(nurse_client, treated_patient, serious="on", sae_hospitalization="on", grade="3")
+    finally:
+        app.conf.broker_url = broker
+    assert response.status_code == 302
+    assert "Could not queue safety.tasks.notify_sae" in caplog.text
+    report = SaeReport.objects.get()
+    assert report.notified_at is None
+    app.conf.task_always_eager = True
+    try:
+        assert resend_pending_sae_reports() == 1
+    finally:
+        app.conf.task_always_eager = False
+    report.refresh_from_db()
+    assert report.notified_at is not None
