@@ -246,7 +246,9 @@ def seed_treatment(patient, eligibility, rng, nurse, investigator):
     # Systemic therapy: every 21 days, some delays, until progression, 2 years or today.
     day, number = randomized_on + timedelta(days=rng.randint(1, 4)), 1
     first_dose, last_dose = day, None
-    while day <= min(today, progression_on, schedule.maintenance_end(first_dose)):
+    # A quarter of the sites' data entry lags a month behind, so the demo has overdue visits.
+    entered_until = today - timedelta(days=30) if rng.random() < 0.25 else today
+    while day <= min(entered_until, progression_on, schedule.maintenance_end(first_dose)):
         cycle = TreatmentCycle(
             patient=patient,
             cycle_number=number,
