@@ -2,6 +2,19 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 
+class ReadOnlyAdminMixin:
+    """For rows written only by services (signatures, reminders, the randomization list): view only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedHistoryAdmin(SimpleHistoryAdmin):
     """SimpleHistoryAdmin whose history pages obey get_queryset() like every other admin page.
 

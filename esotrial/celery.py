@@ -31,8 +31,11 @@ logger = logging.getLogger(__name__)
 def enqueue(task, *args):
     """Queue `task` without letting a broker outage reach the user: data entry never waits on
     Redis. A message that could not be queued is logged; the periodic catch-up jobs resend what
-    is still pending (safety.tasks.resend_pending_sae_reports, the daily reminders)."""
+    is still pending (safety.tasks.resend_pending_sae_reports, the daily reminders). Returns
+    whether the message was queued."""
     try:
         task.apply_async(args=args, retry=False)
     except Exception:  # noqa: BLE001 - any broker failure: keep the request alive, log it
         logger.warning("Could not queue %s%r; the catch-up job will resend it.", task.name, args, exc_info=True)
+        return False
+    return True

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from audit.admin import ScopedHistoryAdmin
+from audit.admin import ReadOnlyAdminMixin, ScopedHistoryAdmin
 
 from .models import Allocation, AllocationSlot, RandomizationList
 
@@ -35,17 +35,8 @@ class AllocationAdmin(ScopedHistoryAdmin):
         return False
 
 
-class ListAdmin(admin.ModelAdmin):
+class ListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The list and its slots: visible only with their view permissions (Randomization manager)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RandomizationList)

@@ -1,23 +1,12 @@
 from django.contrib import admin
 
-from audit.admin import ClinicalRecordAdmin, ScopedHistoryAdmin
+from audit.admin import ClinicalRecordAdmin, ReadOnlyAdminMixin, ScopedHistoryAdmin
 
 from .models import AdverseEvent, CtcaeTerm, SaeReport, Signature
 
 
-class ReadOnly:
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(CtcaeTerm)
-class CtcaeTermAdmin(ReadOnly, admin.ModelAdmin):
+class CtcaeTermAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["term", "soc", "meddra_code", "version"]
     list_filter = ["version", "soc"]
     search_fields = ["term", "soc", "meddra_code"]
@@ -32,7 +21,7 @@ class AdverseEventAdmin(ClinicalRecordAdmin):
 
 
 @admin.register(Signature)
-class SignatureAdmin(ReadOnly, ScopedHistoryAdmin):
+class SignatureAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
     list_display = ["adverse_event", "printed_name", "meaning", "signed_at", "voided_at"]
     list_select_related = ["adverse_event__patient", "adverse_event__term"]
 
@@ -41,7 +30,7 @@ class SignatureAdmin(ReadOnly, ScopedHistoryAdmin):
 
 
 @admin.register(SaeReport)
-class SaeReportAdmin(ReadOnly, ScopedHistoryAdmin):
+class SaeReportAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
     list_display = ["adverse_event", "aware_at", "notified_at", "attempts", "last_error"]
     list_select_related = ["adverse_event__patient", "adverse_event__term"]
 

@@ -9,6 +9,7 @@ from accounts.models import SiteMembership, TrialSite
 from crf.models import Baseline, Eligibility, MetastaticLesion, Patient, TreatmentCycle
 from crf.registration import register_patient
 from randomization.models import Allocation
+from safety.models import CtcaeTerm
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -152,3 +153,24 @@ def make_eligible_patient(site, investigator, organs=("lung",), line=1):
     BaselineFactory(patient=patient, systemic_therapy_line=line)
     EligibilityFactory(patient=patient, confirmed_by=investigator)
     return patient
+
+
+class AdverseEventFactory(factory.django.DjangoModelFactory):
+    """A grade 3 pneumonitis, serious (hospitalization), probably related to anti-PD-1."""
+
+    class Meta:
+        model = "safety.AdverseEvent"
+
+    patient = factory.SubFactory(PatientFactory)
+    term = factory.LazyFunction(lambda: CtcaeTerm.objects.get(version="5.0", term="Pneumonitis"))
+    onset_date = date(2025, 4, 20)
+    ongoing = True
+    grade = 3
+    serious = True
+    sae_hospitalization = True
+    relationship_to_anti_pd1 = "probable"
+    relationship_to_chemotherapy = "unlikely"
+    action_anti_pd1 = "delayed"
+    action_chemotherapy = "na"
+    treatment_given = "hospitalization"
+    outcome = "recovering"

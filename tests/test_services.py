@@ -35,3 +35,9 @@ def test_health_reports_database_and_broker(client):
     response = client.get("/health/")
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "broker": "ok"}
+
+
+def test_enqueue_reaches_redis():
+    from esotrial.celery import enqueue
+
+    assert enqueue(ping) is True

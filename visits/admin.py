@@ -1,13 +1,13 @@
 from django.contrib import admin
 
-from audit.admin import ClinicalRecordAdmin
+from audit.admin import ClinicalRecordAdmin, ReadOnlyAdminMixin
 from crf.models import Patient
 
 from .models import MissedVisit, ReminderLog, ReminderRun
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(admin.ModelAdmin):
+class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["sent_at", "kind", "item_key", "recipient"]
     list_filter = ["kind", "sent_on"]
     search_fields = ["item_key", "recipient__username"]
@@ -15,15 +15,6 @@ class ReminderLogAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(patient__in=Patient.objects.visible_to(request.user))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReminderRun)

@@ -7,30 +7,16 @@ from django.core import mail
 from django.utils import timezone
 
 from esotrial.celery import app as celery_app
-from safety.models import AdverseEvent, CtcaeTerm, SaeReport
+from safety.models import SaeReport
 from safety.tasks import notify_sae
-from tests.factories import PatientFactory
+from tests.factories import AdverseEventFactory, PatientFactory
 
 
 @pytest.mark.django_db(transaction=True)
 def test_sae_email_is_sent_once_when_the_task_runs_twice(site, terms):
     assert settings.CELERY_BROKER_URL.startswith("redis://")
     patient = PatientFactory(site=site)
-    ae = AdverseEvent.objects.create(
-        patient=patient,
-        term=CtcaeTerm.objects.get(term="Pneumonitis"),
-        onset_date="2025-04-20",
-        ongoing=True,
-        grade=3,
-        serious=True,
-        sae_hospitalization=True,
-        relationship_to_anti_pd1="probable",
-        relationship_to_chemotherapy="unlikely",
-        action_anti_pd1="delayed",
-        action_chemotherapy="na",
-        treatment_given="hospitalization",
-        outcome="recovering",
-    )
+    ae = AdverseEventFactory(patient=patient)
     report = SaeReport.objects.create(adverse_event=ae, aware_at=timezone.now())
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         first = notify_sae.delay(report.pk)

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import roles
-from tests.factories import AllocationFactory, CycleFactory, PatientFactory, UserFactory
+from tests.factories import AdverseEventFactory, AllocationFactory, CycleFactory, PatientFactory, UserFactory
 from visits import reminders
 from visits.models import ReminderLog
 from visits.reminders import send_digests
@@ -67,23 +67,18 @@ def test_disabled_users_and_other_sites_get_nothing(staff, site, other_site):
 
 
 def test_investigators_are_reminded_of_week_old_unsigned_aes(site, investigator, terms):
-    from safety.models import AdverseEvent, CtcaeTerm
+    from safety.models import CtcaeTerm
 
     investigator.email = "pi@sh01.example.org"
     investigator.save()
     patient = treated(site)
-    AdverseEvent.objects.create(
+    AdverseEventFactory(
         patient=patient,
         term=CtcaeTerm.objects.get(term="Fatigue"),
         onset_date="2025-03-20",
-        ongoing=True,
         grade=1,
-        relationship_to_anti_pd1="possible",
-        relationship_to_chemotherapy="unlikely",
-        action_anti_pd1="none",
-        action_chemotherapy="none",
-        treatment_given="none",
-        outcome="recovering",
+        serious=False,
+        sae_hospitalization=False,
     )
     send_digests(TODAY)
     (message,) = [m for m in mail.outbox if m.to == ["pi@sh01.example.org"]]
