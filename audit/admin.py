@@ -1,5 +1,9 @@
 from django.http import Http404
+from import_export.admin import ExportActionMixin
+from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
+
+from .exports import resource_for
 
 
 class ReadOnlyAdminMixin:
@@ -35,7 +39,7 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ClinicalRecordAdmin(ScopedHistoryAdmin):
+class ClinicalRecordAdmin(ExportActionMixin, ScopedHistoryAdmin):
     """Admin for clinical rows: read-only, site-scoped, voided rows shown and flagged.
 
     Clinical data are entered and corrected in the eCRF, where every edit carries a reason for
@@ -44,9 +48,16 @@ class ClinicalRecordAdmin(ScopedHistoryAdmin):
     """
 
     list_filter = ["voided"]
+    # How the patient is reached from this model, for the export's screening number and site code.
+    patient_path = "patient"
+    # CSV and XLSX only; nothing is imported through the admin (data are entered in the eCRF).
+    export_formats = [CSV, XLSX]
 
     def get_queryset(self, request):
         return self.model.objects.visible_to(request.user, include_voided=True)
+
+    def get_export_resource_classes(self, request):
+        return [resource_for(self.model, self.patient_path)]
 
     def has_add_permission(self, request):
         return False

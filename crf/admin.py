@@ -18,6 +18,7 @@ from .models import (
 
 @admin.register(Patient)
 class PatientAdmin(ClinicalRecordAdmin):
+    patient_path = ""
     list_display = ["screening_number", "site", "initials", "sex", "year_of_birth", "consent_date", "voided"]
     list_filter = ["site", "voided"]
     search_fields = ["screening_number"]
@@ -80,6 +81,7 @@ class OffStudyAdmin(PatientRecordAdmin):
 
 @admin.register(LocalIntervention)
 class LocalInterventionAdmin(ClinicalRecordAdmin):
+    patient_path = "lesion__patient"
     list_display = ["lesion", "modality", "intent", "start_date", "total_dose_gy", "fractions", "bed10", "voided"]
     list_filter = ["lesion__patient__site", "modality", "intent", "voided"]
     search_fields = ["lesion__patient__screening_number"]
