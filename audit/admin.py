@@ -59,6 +59,13 @@ class ClinicalRecordAdmin(ExportActionMixin, ScopedHistoryAdmin):
     def get_export_resource_classes(self, request):
         return [resource_for(self.model, self.patient_path)]
 
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        from exports.services import log_form_export  # exports builds on audit, not the reverse
+
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        log_form_export(request, self.model, queryset, self.patient_path, file_format.get_title())
+        return data
+
     def has_add_permission(self, request):
         return False
 

@@ -32,47 +32,57 @@ def _display(field, value):
     return str(value)
 
 
-def changes(history_queryset, form_label, describe=lambda row: str(row.instance)):
-    """Every field-level change in the given historical rows, oldest first.
+def field_changes(rows, hidden=HIDDEN_FIELDS):
+    """(row, action, field, old value, new value) for each history row, oldest first per record.
 
-    `describe(row)` names the record in the list; the default str() of the instance must not
-    follow a foreign key, or the page costs a query per row.
-
-    Takes one queryset of `Model.history` rows (e.g. all rows of one patient's records) and
-    pairs each row with the previous row of the same record in Python, so the cost is one
-    query whatever the number of records or edits.
+    `rows` must be ordered by record id, then history date: each row is compared with the one
+    before it of the same record, so a stream of any length is read in constant memory. A
+    created row yields once with field None. Compared field by field rather than with
+    simple-history's diff_against(), which skips non-editable fields: the void fields and the
+    lesion label are exactly what an auditor needs.
     """
-    rows = history_queryset.select_related("history_user").order_by("id", "history_date", "history_id")
-    previous = {}
-    result = []
+    before = None
     for row in rows:
-        model = row.instance_type
-        before = previous.get(row.id)
-        previous[row.id] = row
-        user = row.history_user.get_username() if row.history_user else "system"
-        reason = row.history_change_reason or ""
-        common = dict(form=form_label, record=describe(row), when=row.history_date, user=user, reason=reason)
-        if before is None:
-            result.append(Change(action="Created", field="", old="", new="", **common))
+        if before is None or before.id != row.id:
+            yield row, "Created", None, None, None
+            before = row
             continue
-        # Compared field by field rather than with simple-history's diff_against(), which skips
-        # non-editable fields: the void fields and the lesion label are exactly what an auditor needs.
         changed = [
             field
-            for field in model._meta.concrete_fields
-            if field.name not in HIDDEN_FIELDS and getattr(before, field.attname) != getattr(row, field.attname)
+            for field in row.instance_type._meta.concrete_fields
+            if field.name not in hidden and getattr(before, field.attname) != getattr(row, field.attname)
         ]
         action = "Deleted" if row.history_type == "-" else "Changed"
         if any(field.name == "voided" for field in changed) and row.voided:
             action = "Voided"
         for field in changed:
+            yield row, action, field, getattr(before, field.attname), getattr(row, field.attname)
+        before = row
+
+
+def changes(history_queryset, form_label, describe=lambda row: str(row.instance)):
+    """Every field-level change in the given historical rows, for the History pages.
+
+    `describe(row)` names the record in the list; the default str() of the instance must not
+    follow a foreign key, or the page costs a query per row. One query whatever the number of
+    records or edits.
+    """
+    rows = history_queryset.select_related("history_user").order_by("id", "history_date", "history_id")
+    result = []
+    for row, action, field, old, new in field_changes(rows):
+        user = row.history_user.get_username() if row.history_user else "system"
+        common = dict(
+            form=form_label,
+            record=describe(row),
+            when=row.history_date,
+            user=user,
+            action=action,
+            reason=row.history_change_reason or "",
+        )
+        if field is None:
+            result.append(Change(field="", old="", new="", **common))
+        else:
             result.append(
-                Change(
-                    action=action,
-                    field=capfirst(field.verbose_name),
-                    old=_display(field, getattr(before, field.attname)),
-                    new=_display(field, getattr(row, field.attname)),
-                    **common,
-                )
+                Change(field=capfirst(field.verbose_name), old=_display(field, old), new=_display(field, new), **common)
             )
     return result

@@ -46,3 +46,41 @@ def overall_survival(randomized_on, death_on=None, known_alive=()):
         return TimeToEvent(1, death_on, months_between(randomized_on, death_on))
     on = max([randomized_on, *known_alive])
     return TimeToEvent(0, on, months_between(randomized_on, on))
+
+
+@dataclass(frozen=True)
+class PatientCourse:
+    """What the analysis dataset needs of one randomized patient, as plain values."""
+
+    randomized_on: date
+    assessments: tuple = ()  # (date, overall response) per tumour assessment
+    death_on: date | None = None
+    known_alive: tuple = ()  # dates the patient was seen or treated alive
+    adverse_events: tuple = ()  # (grade, serious, immune-related) per AE
+    cycles_given: int = 0
+    interventions: tuple = ()  # (modality, intent) per local intervention
+
+
+def analysis_record(course):
+    """One ADSL/ADTTE-style row: PFS, OS, AE summary and treatment exposure (PROTOCOL.md, Endpoints)."""
+    progression_free = pfs(course.randomized_on, [(on, response, True) for on, response in course.assessments], course.death_on)
+    survival = overall_survival(course.randomized_on, course.death_on, course.known_alive)
+    grades = [grade for grade, _, _ in course.adverse_events]
+    protocol_local = [modality for modality, intent in course.interventions if intent == "protocol"]
+    return {
+        "pfs_event": progression_free.event,
+        "pfs_date": progression_free.on,
+        "pfs_months": progression_free.months,
+        "os_event": survival.event,
+        "os_date": survival.on,
+        "os_months": survival.months,
+        "worst_ae_grade": max(grades, default=0),
+        "any_ae_grade_3_plus": int(any(grade >= 3 for grade in grades)),
+        "any_sae": int(any(serious for _, serious, _ in course.adverse_events)),
+        "any_irae": int(any(immune for _, _, immune in course.adverse_events)),
+        "cycles_received": course.cycles_given,
+        "local_radiotherapy": protocol_local.count("radiotherapy"),
+        "local_surgery": protocol_local.count("surgery"),
+        "local_ablation": protocol_local.count("ablation"),
+        "local_palliative": sum(1 for _, intent in course.interventions if intent != "protocol"),
+    }

@@ -165,11 +165,24 @@ class Baseline(ClinicalRecord):
         E3 = 3, "3 – limited self-care"
         E4 = 4, "4 – completely disabled"
 
+    # Labels spelled as AJCC writes them (TextChoices would otherwise title-case "T1a" to "T1A").
     class T(models.TextChoices):
-        TX, T0, TIS, T1A, T1B, T2, T3, T4A, T4B = "TX", "T0", "Tis", "T1a", "T1b", "T2", "T3", "T4a", "T4b"
+        TX = "TX", "TX"
+        T0 = "T0", "T0"
+        TIS = "Tis", "Tis"
+        T1A = "T1a", "T1a"
+        T1B = "T1b", "T1b"
+        T2 = "T2", "T2"
+        T3 = "T3", "T3"
+        T4A = "T4a", "T4a"
+        T4B = "T4b", "T4b"
 
     class N(models.TextChoices):
-        NX, N0, N1, N2, N3 = "NX", "N0", "N1", "N2", "N3"
+        NX = "NX", "NX"
+        N0 = "N0", "N0"
+        N1 = "N1", "N1"
+        N2 = "N2", "N2"
+        N3 = "N3", "N3"
 
     class PrimaryStatus(models.TextChoices):
         CONTROLLED = "controlled", "Controlled (previously treated)"
@@ -180,7 +193,11 @@ class Baseline(ClinicalRecord):
         METACHRONOUS = "metachronous", "Metachronous"
 
     class BestResponse(models.TextChoices):
-        CR, PR, SD, PD, NE = "CR", "PR", "SD", "PD", "NE"
+        CR = "CR", "CR – complete response"
+        PR = "PR", "PR – partial response"
+        SD = "SD", "SD – stable disease"
+        PD = "PD", "PD – progressive disease"
+        NE = "NE", "NE – not evaluable"
 
     class Line(models.IntegerChoices):
         FIRST = 1, "First line"
@@ -477,7 +494,11 @@ class TumourAssessment(ClinicalRecord):
         ABSENT = "absent", "No non-target lesions"
 
     class Response(models.TextChoices):
-        CR, PR, SD, PD, NE = "CR", "PR", "SD", "PD", "NE"
+        CR = "CR", "CR – complete response"
+        PR = "PR", "PR – partial response"
+        SD = "SD", "SD – stable disease"
+        PD = "PD", "PD – progressive disease"
+        NE = "NE", "NE – not evaluable"
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments")
     assessment_date = models.DateField()

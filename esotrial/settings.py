@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "randomization",
     "safety",
     "visits",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -225,3 +226,13 @@ LOGGING = {
 
 # Reasons for change can be longer than simple-history's default 100 characters.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# --- Trial dataset exports (exports app) ---
+# The ZIPs hold clinical data: kept outside the static and media roots, served only to the user
+# who asked for them, after a permission check.
+EXPORT_ROOT = env.path("EXPORT_ROOT", default=VAR_DIR / "exports")
+# Up to this many patients the ZIP is built in the request; above it, by a Celery worker with a
+# progress page (a few seconds per thousand patients; see bench/export.py).
+EXPORT_DIRECT_MAX_PATIENTS = env.int("EXPORT_DIRECT_MAX_PATIENTS", default=1000)
+# Written into every export's manifest; set it to the release tag or commit at deploy.
+APP_VERSION = env.str("APP_VERSION", default="")

@@ -10,7 +10,9 @@ class AllocationAdmin(ScopedHistoryAdmin):
     """Allocations are immutable; the Randomization manager may only add a documented correction note."""
 
     list_display = ["number", "patient", "arm", "randomized_on", "randomized_by", "stratum"]
-    list_filter = ["arm", "patient__site"]
+    list_filter = ["arm", "patient__site", "randomized_on"]
+    date_hierarchy = "randomized_on"
+    search_fields = ["patient__screening_number", "number"]
     list_select_related = ["patient__site", "randomized_by"]
     readonly_fields = [
         "patient",

@@ -1,0 +1,449 @@
+"""Building the trial-dataset ZIP: CSV, SAS XPORT, SPSS and Stata files, dictionary, audit trail, manifest.
+
+Each dataset streams from the database to its CSV (constant memory); the statistical files are
+then made from that CSV with pandas and pyreadstat (ReadStat), so every format holds the same
+values. pyreadstat writes a whole data frame at once: peak memory is that of the largest
+dataset's frame, not of the trial.
+"""
+
+import csv
+import hashlib
+import json
+import logging
+import tempfile
+import zipfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+import esotrial
+from audit.history import field_changes
+from crf.models import (
+    Baseline,
+    Eligibility,
+    EndOfTreatment,
+    FollowUp,
+    LocalIntervention,
+    MetastaticLesion,
+    OffStudy,
+    Patient,
+    TargetMeasurement,
+    TreatmentCycle,
+    TumourAssessment,
+)
+from esotrial import protocol
+from randomization.models import Allocation
+from safety.models import AdverseEvent, SaeReport, Signature
+from visits.models import MissedVisit
+
+from .datasets import CHUNK, form_datasets
+from .models import ExportRun
+
+logger = logging.getLogger(__name__)
+
+XPT_NAME_LENGTH, XPT_LABEL_LENGTH, XPT_STRING_BYTES = 8, 40, 200  # SAS XPORT version 5 limits
+# Stata allows 32-character names, but pyreadstat names a variable's value-label set after the
+# variable plus a counter, which must fit in 32 too.
+DTA_NAME_LENGTH, DTA_LABEL_LENGTH = 29, 80
+
+# Every audited model and the path from its history row to the patient ("" for Patient itself).
+AUDITED = (
+    (Patient, ""),
+    (Eligibility, "patient"),
+    (Baseline, "patient"),
+    (MetastaticLesion, "patient"),
+    (LocalIntervention, "lesion__patient"),
+    (TreatmentCycle, "patient"),
+    (TumourAssessment, "patient"),
+    (TargetMeasurement, "assessment__patient"),
+    (FollowUp, "patient"),
+    (EndOfTreatment, "patient"),
+    (OffStudy, "patient"),
+    (AdverseEvent, "patient"),
+    (Signature, "adverse_event__patient"),
+    (SaeReport, "adverse_event__patient"),
+    (Allocation, "patient"),
+    (MissedVisit, "patient"),
+)
+# Not in the audit trail: the row id (it is the record column) and the allocation's slot (concealment).
+AUDIT_HIDDEN_FIELDS = {"id", "slot"}
+AUDIT_COLUMNS = (
+    "model",
+    "record_id",
+    "screening_number",
+    "site_code",
+    "action",
+    "field",
+    "old",
+    "new",
+    "user",
+    "time",
+    "reason",
+    "history_id",
+)
+
+
+def csv_value(value):
+    """ISO 8601 dates, UTC datetimes with a Z, booleans as 1/0, missing as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def short_names(names, limit, upper=False):
+    """Unique names of at most `limit` characters for formats that cannot hold long ones.
+
+    A long name loses characters from its longest words first (relationship_to_anti_pd1 →
+    RELATAPD at 8), so it stays recognisable; the dictionary lists every mapping.
+    """
+    result, taken = {}, set()
+    for name in names:
+        words = name.split("_")
+        joiner = "" if limit <= 8 else "_"
+        while len(joiner.join(words)) > limit:
+            longest = max(range(len(words)), key=lambda i: len(words[i]))
+            if len(words[longest]) > 1:
+                words[longest] = words[longest][:-1]
+            else:
+                words.pop()
+        base = joiner.join(words)
+        base = base.upper() if upper else base
+        candidate, n = base, 1
+        while candidate.lower() in taken:
+            suffix = str(n)
+            candidate, n = base[: limit - len(suffix)] + suffix, n + 1
+        taken.add(candidate.lower())
+        result[name] = candidate
+    return result
+
+
+def codes_text(codes):
+    return " | ".join(f"{code}={label}" for code, label in codes.items()) if codes else ""
+
+
+def write_csv(path, header, rows):
+    count = 0
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([csv_value(value) for value in row])
+            count += 1
+    return count
+
+
+def frame_from_csv(dataset, path):
+    """The dataset's CSV as a typed data frame: what the SAS, SPSS and Stata files are made from."""
+    types = {variable.name: variable.type for variable in dataset.variables}
+    dtypes = {name: {"string": str, "integer": "Int64", "number": "float64"}.get(kind, str) for name, kind in types.items()}
+    na = {name: [""] for name, kind in types.items() if kind in ("integer", "number")}
+    frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=na)
+    for name, kind in types.items():
+        if kind == "date":
+            frame[name] = pd.Series([date.fromisoformat(v) if v else None for v in frame[name]], dtype=object)
+        elif kind == "datetime":
+            frame[name] = pd.to_datetime(frame[name].replace("", None), utc=True).dt.tz_convert(None)
+    return frame
+
+
+def _truncate(text, limit):
+    encoded = text.encode("utf-8")
+    return text if len(encoded) <= limit else encoded[:limit].decode("utf-8", errors="ignore")
+
+
+def write_statistical_files(dataset, frame, folder):
+    """<name>.xpt (SAS XPORT v5), <name>.sav (SPSS), <name>.dta (Stata), with labels. Returns notes."""
+    notes = []
+    labels = {variable.name: variable.label for variable in dataset.variables}
+    coded = {variable.name: variable.codes for variable in dataset.variables if variable.codes}
+
+    # SPSS: every coded variable carries its value labels, string codes included.
+    pyreadstat.write_sav(
+        frame,
+        folder / "spss" / f"{dataset.name}.sav",
+        file_label=dataset.label,
+        column_labels=labels,
+        variable_value_labels=coded,
+    )
+
+    # Stata labels numeric values only; string codes keep their <name>_label column.
+    names = short_names(frame.columns, DTA_NAME_LENGTH)
+    numeric_codes = {
+        names[name]: codes
+        for name, codes in coded.items()
+        if all(isinstance(code, int) for code in codes) and str(frame[name].dtype) == "Int64"
+    }
+    pyreadstat.write_dta(
+        frame.rename(columns=names),
+        folder / "stata" / f"{dataset.name}.dta",
+        file_label=dataset.label[:DTA_LABEL_LENGTH],
+        column_labels={names[n]: label[:DTA_LABEL_LENGTH] for n, label in labels.items()},
+        variable_value_labels=numeric_codes,
+    )
+
+    # SAS XPORT v5 (the FDA's transport format): 8-character names, 40-character labels, 200-byte
+    # strings. Value labels go to formats.sas (SAS keeps formats outside the data file).
+    names = short_names(frame.columns, XPT_NAME_LENGTH, upper=True)
+    xpt = frame.rename(columns=names)
+    for variable in dataset.variables:
+        column = xpt[names[variable.name]]
+        # Only a text longer than 50 characters can pass 200 bytes (4 bytes a character at most).
+        if variable.type == "string" and column.str.len().gt(XPT_STRING_BYTES // 4).any():
+            truncated = column.map(lambda text: _truncate(text, XPT_STRING_BYTES))
+            if (truncated != column).any():
+                notes.append(f"{dataset.name}.xpt: {variable.name} cut at {XPT_STRING_BYTES} bytes (full text in CSV)")
+            xpt[names[variable.name]] = truncated
+    pyreadstat.write_xport(
+        xpt,
+        folder / "sas" / f"{dataset.name}.xpt",
+        file_label=dataset.label[:XPT_LABEL_LENGTH],
+        column_labels={names[n]: label[:XPT_LABEL_LENGTH] for n, label in labels.items()},
+        table_name=dataset.sas_name,
+        file_format_version=5,
+    )
+    return notes
+
+
+def dictionary_rows(datasets):
+    for dataset in datasets:
+        sas = short_names([v.name for v in dataset.variables], XPT_NAME_LENGTH, upper=True)
+        stata = short_names([v.name for v in dataset.variables], DTA_NAME_LENGTH)
+        for variable in dataset.variables:
+            yield [
+                dataset.name,
+                variable.name,
+                variable.label,
+                variable.type,
+                variable.unit,
+                codes_text(variable.codes),
+                sas[variable.name] if dataset.stats_files else "",
+                stata[variable.name] if dataset.stats_files else "",
+            ]
+
+
+def sas_program(datasets):
+    """formats.sas: PROC FORMAT for every coded variable and a data step per dataset applying them."""
+    lines = [
+        f"/* {protocol.TRIAL_NAME} ({protocol.REGISTRY_ID}) trial dataset: value labels as SAS formats. */",
+        "/* Run from the folder holding the .xpt files. */",
+        "proc format;",
+    ]
+    applied, formats = {}, {}  # one format per distinct code list (Yes/No serves every flag)
+    for dataset in datasets:
+        sas = short_names([v.name for v in dataset.variables], XPT_NAME_LENGTH, upper=True)
+        for variable in dataset.variables:
+            if not variable.codes:
+                continue
+            character = variable.type == "string"
+            key = (character, tuple(variable.codes.items()))
+            if key not in formats:
+                formats[key] = f"{'$' if character else ''}F{len(formats) + 1}X"
+                pairs = " ".join(
+                    f"{_sas_literal(code) if character else code}={_sas_literal(label)}"
+                    for code, label in variable.codes.items()
+                )
+                lines.append(f"  value {formats[key]} {pairs};")
+            applied.setdefault(dataset.name, []).append(f"{sas[variable.name]} {formats[key]}.")
+    lines.append("run;")
+    for dataset in datasets:
+        lines += [
+            f'libname xptin xport "{dataset.name}.xpt";',
+            f"data {dataset.sas_name}; set xptin.{dataset.sas_name};",
+            *([f"  format {' '.join(applied[dataset.name])};"] if dataset.name in applied else []),
+            "run;",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _sas_literal(text):
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def audit_rows(patients):
+    """Every history row of the patients' records: one row per created record, per changed field."""
+    usernames = dict(get_user_model().objects.values_list("pk", "username"))
+    for model, path in AUDITED:
+        history = model.history.model
+        scope = {f"{path}__in": patients} if path else {"id__in": patients.values("pk")}
+        site = f"{path}__site" if path else "site"
+        rows = (
+            history.objects.filter(**scope)
+            .select_related(site)
+            .order_by("id", "history_date", "history_id")
+            .iterator(chunk_size=CHUNK)
+        )
+        for row, action, field, old, new in field_changes(rows, hidden=AUDIT_HIDDEN_FIELDS):
+            patient = row
+            for step in path.split("__") if path else ():
+                patient = getattr(patient, step)
+            if field is not None and field.is_relation and field.related_model is get_user_model():
+                old, new = usernames.get(old, old), usernames.get(new, new)
+            yield [
+                model.__name__,
+                row.id,
+                patient.screening_number,
+                patient.site.code,
+                action,
+                field.name if field is not None else "",
+                old,
+                new,
+                usernames.get(row.history_user_id, "system"),
+                row.history_date,
+                row.history_change_reason or "",
+                row.history_id,
+            ]
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _update(run, **fields):
+    ExportRun.objects.filter(pk=run.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(run, name, value)
+
+
+def build_trial_export(run, patients):
+    """Write the ZIP for `run` from `patients` (already scoped to the requesting user) and record it."""
+    started = timezone.now()
+    datasets = form_datasets()
+    steps = len(datasets) + 3  # datasets, then audit trail, dictionary and manifest
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    stem = f"{protocol.TRIAL_NAME.lower().replace('-', '')}_{stamp}_{run.pk}"
+    _update(run, status=ExportRun.Status.RUNNING, step="Starting", progress=0)
+    with tempfile.TemporaryDirectory(prefix="export-") as tmp:
+        folder = Path(tmp)
+        for sub in ("sas", "spss", "stata"):
+            (folder / sub).mkdir()
+        counts, notes = {}, []
+        for done, dataset in enumerate(datasets):
+            _update(run, step=f"Writing {dataset.label}", progress=int(100 * done / steps))
+            path = folder / f"{dataset.name}.csv"
+            counts[f"{dataset.name}.csv"] = write_csv(
+                path, [v.name for v in dataset.variables], dataset.read(dataset, patients)
+            )
+            if dataset.stats_files:
+                notes += write_statistical_files(dataset, frame_from_csv(dataset, path), folder)
+        _update(run, step="Writing the audit trail", progress=int(100 * len(datasets) / steps))
+        counts["audit_trail.csv"] = write_csv(folder / "audit_trail.csv", AUDIT_COLUMNS, audit_rows(patients))
+        _update(run, step="Writing the data dictionary", progress=int(100 * (len(datasets) + 1) / steps))
+        counts["data_dictionary.csv"] = write_csv(
+            folder / "data_dictionary.csv",
+            ["dataset", "variable", "label", "type", "unit", "codes", "sas_name", "stata_name"],
+            dictionary_rows(datasets),
+        )
+        (folder / "sas" / "formats.sas").write_text(sas_program(datasets), encoding="utf-8")
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        manifest = {
+            "trial": protocol.TRIAL_NAME,
+            "registry_id": protocol.REGISTRY_ID,
+            "export_id": run.pk,
+            "exported_at": started.isoformat(timespec="seconds"),
+            "exported_by": run.requested_by.get_username(),
+            "app_version": settings.APP_VERSION or esotrial.__version__,
+            "sites": run.sites.split(",") if run.sites else [],
+            "filters": run.filters,
+            "formats": {
+                "csv": "UTF-8, comma-separated; dates ISO 8601, datetimes UTC (Z); 1/0 for yes/no",
+                "sas": "SAS XPORT version 5 (.xpt); value labels in sas/formats.sas",
+                "spss": "SPSS .sav with variable and value labels",
+                "stata": "Stata .dta with variable labels and numeric value labels",
+            },
+            "notes": notes,
+            "files": [
+                {
+                    "path": str(p.relative_to(folder)),
+                    "bytes": p.stat().st_size,
+                    "sha256": sha256_of(p),
+                    **({"rows": counts[p.name]} if p.name in counts and p.parent == folder else {}),
+                }
+                for p in files
+            ],
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        _update(run, step="Compressing", progress=int(100 * (steps - 1) / steps))
+        export_root = Path(settings.EXPORT_ROOT)
+        export_root.mkdir(parents=True, exist_ok=True)
+        target = export_root / f"{stem}.zip"
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in [*files, folder / "manifest.json"]:
+                archive.write(path, f"{stem}/{path.relative_to(folder)}")
+    _update(
+        run,
+        status=ExportRun.Status.DONE,
+        step="Ready",
+        progress=100,
+        finished_at=timezone.now(),
+        row_counts=counts,
+        file_name=target.name,
+        file_bytes=target.stat().st_size,
+        file_sha256=sha256_of(target),
+    )
+    return run
+
+
+def run_export(run_id):
+    """Build one queued export (from the Celery task or directly); a failure is recorded, not raised."""
+    with transaction.atomic():
+        run = ExportRun.objects.select_for_update().select_related("requested_by").get(pk=run_id)
+        if run.status != ExportRun.Status.QUEUED:
+            return run  # a redelivered task: the first delivery built (or is building) it
+        _update(run, status=ExportRun.Status.RUNNING)
+    try:
+        if transaction.get_connection().in_atomic_block:
+            # Built directly inside the request's transaction: a savepoint, so that a database
+            # error rolls back the export's writes and still lets the failure be recorded.
+            with transaction.atomic():
+                return build_trial_export(run, patients_for(run))
+        return build_trial_export(run, patients_for(run))
+    except Exception as error:  # noqa: BLE001 - recorded on the run for the data manager, then logged
+        logger.exception("Export %s failed", run.pk)
+        _update(run, status=ExportRun.Status.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now())
+        return run
+
+
+def patients_for(run):
+    """The requester's patients (the one visibility rule) at the sites the export asked for."""
+    patients = Patient.objects.visible_to(run.requested_by, include_voided=True)
+    if run.sites:
+        patients = patients.filter(site__code__in=run.sites.split(","))
+    return patients
+
+
+def log_form_export(request, model, queryset, patient_path, file_format):
+    """Record an admin export of one form in the export log (who, when, which, filters, rows)."""
+    site = f"{patient_path}__site__code" if patient_path else "site__code"
+    codes = sorted(set(queryset.order_by().values_list(site, flat=True)))
+    rows = queryset.count()
+    ExportRun.objects.create(
+        kind=ExportRun.Kind.FORM,
+        requested_by=request.user,
+        status=ExportRun.Status.DONE,
+        progress=100,
+        finished_at=timezone.now(),
+        dataset=str(model._meta.verbose_name_plural),
+        sites=",".join(codes),
+        filters={
+            "format": file_format,
+            "changelist_filters": request.GET.urlencode() or request.POST.get("_changelist_filters", ""),
+            "selected_rows": len(request.POST.getlist("export_items")) or None,
+        },
+        row_counts={model._meta.label: rows},
+    )
