@@ -59,6 +59,10 @@ class ClinicalRecordAdmin(ExportActionMixin, ScopedHistoryAdmin):
     def get_export_resource_classes(self, request):
         return [resource_for(self.model, self.patient_path)]
 
+    def get_valid_export_item_pks(self, request):
+        # The rows an export action may name: the scoped ones (the default is every row of the table).
+        return self.get_queryset(request).values_list("pk", flat=True)
+
     def get_export_data(self, file_format, request, queryset, **kwargs):
         from exports.services import log_form_export  # exports builds on audit, not the reverse
 

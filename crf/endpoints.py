@@ -63,7 +63,9 @@ class PatientCourse:
 
 def analysis_record(course):
     """One ADSL/ADTTE-style row: PFS, OS, AE summary and treatment exposure (PROTOCOL.md, Endpoints)."""
-    progression_free = pfs(course.randomized_on, [(on, response, True) for on, response in course.assessments], course.death_on)
+    progression_free = pfs(
+        course.randomized_on, [(on, response, True) for on, response in course.assessments], course.death_on
+    )
     survival = overall_survival(course.randomized_on, course.death_on, course.known_alive)
     grades = [grade for grade, _, _ in course.adverse_events]
     protocol_local = [modality for modality, intent in course.interventions if intent == "protocol"]

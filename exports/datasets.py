@@ -118,7 +118,10 @@ def variables_of(model, patient_path, relations=None, exclude=()):
             result.append(Variable(name, label, _type_of(model_field), name, codes=codes))
             result.append(
                 Variable(
-                    f"{name}_label", f"{label} (label)", "string", derive=lambda row, n=name, c=codes: label_of(row[n], c)
+                    f"{name}_label",
+                    f"{label} (label)",
+                    "string",
+                    derive=lambda row, n=name, c=codes: label_of(row[n], c),
                 )
             )
         else:
@@ -198,7 +201,9 @@ ANALYSIS_VARIABLES = (
         for factor in STRATUM_FACTORS
     ),
     Variable("randomized_on", "Date of randomization", "date"),
-    Variable("pfs_event", "PFS event (1 progression or death, 0 censored)", "integer", codes={1: "Event", 0: "Censored"}),
+    Variable(
+        "pfs_event", "PFS event (1 progression or death, 0 censored)", "integer", codes={1: "Event", 0: "Censored"}
+    ),
     Variable("pfs_date", "PFS event or censoring date", "date"),
     Variable("pfs_months", "PFS (months)", "number", unit="months"),
     Variable("os_event", "OS event (1 death, 0 censored)", "integer", codes={1: "Death", 0: "Censored"}),
@@ -261,7 +266,13 @@ def read_analysis(dataset, patients):
         Allocation.objects.filter(patient__in=patients)
         .order_by("patient__site__code", "patient__site_serial")
         .values_list(
-            "patient_id", "patient__screening_number", "patient__site__code", "number", "arm", "stratum", "randomized_on"
+            "patient_id",
+            "patient__screening_number",
+            "patient__site__code",
+            "number",
+            "arm",
+            "stratum",
+            "randomized_on",
         )
     )
     for patient_id, screening_number, site_code, number, arm, stratum, randomized_on in allocations.iterator(
@@ -296,7 +307,12 @@ def form_datasets():
     """The per-form datasets, in the order a data manager reads the CRF."""
     return (
         model_dataset(
-            "patients", "Registered patients", "PATIENTS", Patient, patient_path="", order_by=["site__code", "site_serial"]
+            "patients",
+            "Registered patients",
+            "PATIENTS",
+            Patient,
+            patient_path="",
+            order_by=["site__code", "site_serial"],
         ),
         model_dataset("eligibility", "Eligibility", "ELIGIB", Eligibility),
         model_dataset("baseline", "Baseline disease characteristics", "BASELINE", Baseline),
@@ -321,14 +337,23 @@ def form_datasets():
             },
             extra=(
                 Variable(
-                    "dose_per_fraction_gy", "Dose per fraction (Gy), derived", "number", unit="Gy",
+                    "dose_per_fraction_gy",
+                    "Dose per fraction (Gy), derived",
+                    "number",
+                    unit="Gy",
                     derive=lambda row: _rt(row, dose_per_fraction),
                 ),
                 Variable(
                     "bed10_gy", "BED10 (Gy), derived (α/β = 10)", "number", unit="Gy", derive=lambda row: _rt(row, bed)
                 ),
             ),
-            order_by=["lesion__patient__site__code", "lesion__patient__site_serial", "lesion__label", "start_date", "id"],
+            order_by=[
+                "lesion__patient__site__code",
+                "lesion__patient__site_serial",
+                "lesion__label",
+                "start_date",
+                "id",
+            ],
         ),
         model_dataset(
             "cycles",

@@ -41,6 +41,8 @@ class ExportRun(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-id"]
+        verbose_name = "export"
+        verbose_name_plural = "export log"
         permissions = [("export_trial_dataset", "Can export the trial dataset")]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="export_progress_0_to_100"),

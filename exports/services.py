@@ -147,7 +147,9 @@ def write_csv(path, header, rows):
 def frame_from_csv(dataset, path):
     """The dataset's CSV as a typed data frame: what the SAS, SPSS and Stata files are made from."""
     types = {variable.name: variable.type for variable in dataset.variables}
-    dtypes = {name: {"string": str, "integer": "Int64", "number": "float64"}.get(kind, str) for name, kind in types.items()}
+    dtypes = {
+        name: {"string": str, "integer": "Int64", "number": "float64"}.get(kind, str) for name, kind in types.items()
+    }
     na = {name: [""] for name, kind in types.items() if kind in ("integer", "number")}
     frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=na)
     for name, kind in types.items():
@@ -415,7 +417,9 @@ def run_export(run_id):
         return build_trial_export(run, patients_for(run))
     except Exception as error:  # noqa: BLE001 - recorded on the run for the data manager, then logged
         logger.exception("Export %s failed", run.pk)
-        _update(run, status=ExportRun.Status.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now())
+        _update(
+            run, status=ExportRun.Status.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()
+        )
         return run
 
 

@@ -37,11 +37,24 @@ def test_zip_holds_every_form_in_every_format_with_dictionary_audit_trail_and_ma
 def test_csv_rows_equal_the_database(exported, trial):
     cycles = exported.csv("cycles.csv")
     expected = [
-        (c.patient.screening_number, str(c.cycle_number), c.day1_date.isoformat(), str(c.anti_pd1_dose_mg), str(int(c.voided)))
+        (
+            c.patient.screening_number,
+            str(c.cycle_number),
+            c.day1_date.isoformat(),
+            str(c.anti_pd1_dose_mg),
+            str(int(c.voided)),
+        )
         for c in TreatmentCycle.objects.select_related("patient").order_by("patient__screening_number", "cycle_number")
     ]
     actual = sorted(
-        zip(cycles.screening_number, cycles.cycle_number, cycles.day1_date, cycles.anti_pd1_dose_mg, cycles.voided, strict=True)
+        zip(
+            cycles.screening_number,
+            cycles.cycle_number,
+            cycles.day1_date,
+            cycles.anti_pd1_dose_mg,
+            cycles.voided,
+            strict=True,
+        )
     )
     assert actual == sorted(expected)
     assert set(cycles.anti_pd1_agent_label) == {"Camrelizumab"}
@@ -95,7 +108,9 @@ def test_sas_spss_and_stata_files_equal_the_csv(exported, tmp_path):
 
 def test_pandas_reads_every_format(exported, tmp_path):
     cycles = exported.csv("cycles.csv")
-    assert len(pd.read_sas(exported.extract("sas/cycles.xpt", tmp_path), format="xport", encoding="utf-8")) == len(cycles)
+    assert len(pd.read_sas(exported.extract("sas/cycles.xpt", tmp_path), format="xport", encoding="utf-8")) == len(
+        cycles
+    )
     assert len(pd.read_spss(exported.extract("spss/cycles.sav", tmp_path))) == len(cycles)
     stata = pd.read_stata(exported.extract("stata/adverse_events.dta", tmp_path))
     assert set(stata["grade"].astype(str)) == {"Grade 3", "Grade 2"}  # value labels applied by pandas
