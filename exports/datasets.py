@@ -47,7 +47,7 @@ class Variable:
     lookup: str | None = None  # ORM path read with values_list; None for a derived variable
     codes: dict | None = None  # code → label, for coded variables
     unit: str = ""
-    derive: Callable | None = None  # value from {lookup: value} of the row, for derived variables
+    derive: Callable | None = None  # value from the row (row[lookup]), for derived variables
 
 
 @dataclass(frozen=True)
@@ -129,9 +129,17 @@ def variables_of(model, patient_path, relations=None, exclude=()):
     return tuple(result)
 
 
-def _value(variable, row):
-    value = variable.derive(row) if variable.derive else row[variable.lookup]
-    return int(value) if isinstance(value, bool) else value
+class _Row:
+    """The current row's values by lookup, for derived variables: one object reused for every row."""
+
+    __slots__ = ("index", "values")
+
+    def __init__(self, index):
+        self.index = index
+        self.values = ()
+
+    def __getitem__(self, lookup):
+        return self.values[self.index[lookup]]
 
 
 def read_model(dataset, patients):
@@ -145,9 +153,11 @@ def read_model(dataset, patients):
         .order_by(*options["order_by"])
         .values_list(*lookups)
     )
+    row = _Row({lookup: i for i, lookup in enumerate(lookups)})
+    plan = [(row.index.get(variable.lookup), variable.derive) for variable in dataset.variables]
     for values in rows.iterator(chunk_size=CHUNK):
-        row = dict(zip(lookups, values, strict=True))
-        yield [_value(variable, row) for variable in dataset.variables]
+        row.values = values
+        yield [values[position] if derive is None else derive(row) for position, derive in plan]
 
 
 def model_dataset(

@@ -133,13 +133,27 @@ def codes_text(codes):
     return " | ".join(f"{code}={label}" for code, label in codes.items()) if codes else ""
 
 
-def write_csv(path, header, rows):
+# Only these types need converting for CSV; strings and numbers are written as they are (None as "").
+CSV_CONVERTERS = {
+    "date": lambda value: value.isoformat() if value is not None else None,
+    "datetime": csv_value,
+    "integer": lambda value: int(value) if isinstance(value, bool) else value,
+}
+
+
+def write_csv(path, header, rows, types=None):
+    """Stream `rows` to a CSV file; `types` (one per column) picks the converters, else csv_value."""
     count = 0
+    conversions = [(i, CSV_CONVERTERS[kind]) for i, kind in enumerate(types or ()) if kind in CSV_CONVERTERS]
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for row in rows:
-            writer.writerow([csv_value(value) for value in row])
+            if types is None:
+                row = [csv_value(value) for value in row]
+            for i, convert in conversions:
+                row[i] = convert(row[i])
+            writer.writerow(row)
             count += 1
     return count
 
@@ -339,7 +353,10 @@ def build_trial_export(run, patients):
             _update(run, step=f"Writing {dataset.label}", progress=int(100 * done / steps))
             path = folder / f"{dataset.name}.csv"
             counts[f"{dataset.name}.csv"] = write_csv(
-                path, [v.name for v in dataset.variables], dataset.read(dataset, patients)
+                path,
+                [v.name for v in dataset.variables],
+                dataset.read(dataset, patients),
+                types=[v.type for v in dataset.variables],
             )
             if dataset.stats_files:
                 notes += write_statistical_files(dataset, frame_from_csv(dataset, path), folder)
