@@ -150,7 +150,7 @@ class TargetMeasurementAdmin(ClinicalRecordAdmin):
 
     patient_path = "assessment__patient"
     list_display = ["assessment", "lesion", "diameter_mm"]
-    list_filter = ["assessment__patient__site", ArmFilter]
+    list_filter = ["assessment__patient__site", ArmFilter, StatusFilter]
     search_fields = ["assessment__patient__screening_number"]
     list_select_related = ["assessment__patient", "lesion"]
 

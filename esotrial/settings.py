@@ -234,5 +234,11 @@ EXPORT_ROOT = env.path("EXPORT_ROOT", default=VAR_DIR / "exports")
 # Up to this many patients the ZIP is built in the request; above it, by a Celery worker with a
 # progress page (a few seconds per thousand patients; see bench/export.py).
 EXPORT_DIRECT_MAX_PATIENTS = env.int("EXPORT_DIRECT_MAX_PATIENTS", default=1000)
+# Days a ZIP stays on the server (the log row stays for ever): purged nightly by Celery beat.
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["purge-old-export-files"] = {
+    "task": "exports.purge_old_export_files",
+    "schedule": crontab(hour=2, minute=30),
+}
 # Written into every export's manifest; set it to the release tag or commit at deploy.
 APP_VERSION = env.str("APP_VERSION", default="")

@@ -12,7 +12,7 @@ import json
 import logging
 import tempfile
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -446,6 +446,18 @@ def patients_for(run):
     if run.sites:
         patients = patients.filter(site__code__in=run.sites.split(","))
     return patients
+
+
+def purge_old_export_files(now=None):
+    """A ZIP of clinical data should not outlive its use on the server: files older than
+    EXPORT_RETENTION_DAYS are deleted; the run stays in the log, marked. Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.EXPORT_RETENTION_DAYS)
+    purged = 0
+    for run in ExportRun.objects.filter(kind=ExportRun.Kind.TRIAL, requested_at__lt=cutoff).exclude(file_name=""):
+        (Path(settings.EXPORT_ROOT) / run.file_name).unlink(missing_ok=True)
+        _update(run, file_name="", step=f"File deleted after {settings.EXPORT_RETENTION_DAYS} days")
+        purged += 1
+    return purged
 
 
 def log_form_export(request, model, queryset, patient_path, file_format):

@@ -64,3 +64,9 @@ def terms(db):
     """The CTCAE catalogue (loaded by migration; reloaded after a transactional test flushed it)."""
     ctcae.load(CtcaeTerm)
     return CtcaeTerm.objects
+
+
+@pytest.fixture(autouse=True)
+def export_root(settings, tmp_path):
+    """Trial-dataset ZIPs go to each test's own folder, not to the checkout's var/exports."""
+    settings.EXPORT_ROOT = tmp_path / "exports"

@@ -53,3 +53,24 @@ def test_export_log_is_read_only(client, trial, data_manager):
     run = ExportRun.objects.get()
     assert client.post(reverse("admin:exports_exportrun_delete", args=[run.pk]), {"post": "yes"}).status_code == 403
     assert ExportRun.objects.filter(pk=run.pk).exists()
+
+
+def test_old_export_files_are_deleted_and_the_log_kept(client, trial, data_manager, settings):
+    from datetime import timedelta
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from exports.services import purge_old_export_files
+
+    client.force_login(data_manager)
+    export_zip(client)
+    run = ExportRun.objects.get()
+    path = Path(settings.EXPORT_ROOT) / run.file_name
+    assert path.is_file()
+    assert purge_old_export_files(now=timezone.now() + timedelta(days=settings.EXPORT_RETENTION_DAYS - 1)) == 0
+    assert purge_old_export_files(now=timezone.now() + timedelta(days=settings.EXPORT_RETENTION_DAYS + 1)) == 1
+    assert not path.exists()
+    run.refresh_from_db()
+    assert run.file_name == "" and "deleted" in run.step
+    assert client.get(reverse("admin:exports_exportrun_download", args=[run.pk])).status_code == 404
