@@ -57,7 +57,6 @@ class Dataset:
     sas_name: str  # SAS XPORT v5 member name: at most 8 characters
     variables: tuple
     read: Callable  # read(dataset, patients) → iterator of rows (lists, in variable order)
-    stats_files: bool = True  # also written as .xpt/.sav/.dta (the audit trail is CSV only)
     options: dict = field(default_factory=dict)
 
 

@@ -244,8 +244,8 @@ def dictionary_rows(datasets):
                 variable.type,
                 variable.unit,
                 codes_text(variable.codes),
-                sas[variable.name] if dataset.stats_files else "",
-                stata[variable.name] if dataset.stats_files else "",
+                sas[variable.name],
+                stata[variable.name],
             ]
 
 
@@ -358,8 +358,7 @@ def build_trial_export(run, patients):
                 dataset.read(dataset, patients),
                 types=[v.type for v in dataset.variables],
             )
-            if dataset.stats_files:
-                notes += write_statistical_files(dataset, frame_from_csv(dataset, path), folder)
+            notes += write_statistical_files(dataset, frame_from_csv(dataset, path), folder)
         _update(run, step="Writing the audit trail", progress=int(100 * len(datasets) / steps))
         counts["audit_trail.csv"] = write_csv(folder / "audit_trail.csv", AUDIT_COLUMNS, audit_rows(patients))
         _update(run, step="Writing the data dictionary", progress=int(100 * (len(datasets) + 1) / steps))
