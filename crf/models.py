@@ -1,4 +1,3 @@
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -10,7 +9,7 @@ from accounts.scoping import sites_visible_to
 from audit.models import ClinicalRecord
 from esotrial import protocol
 
-from .radiotherapy import bed, dose_per_fraction
+from .radiotherapy import course_doses
 
 
 class PatientQuerySet(models.QuerySet):
@@ -471,16 +470,18 @@ class LocalIntervention(ClinicalRecord):
         return f"{self.lesion} {self.get_modality_display()}"
 
     @property
+    def rt_doses(self):
+        if self.modality != self.Modality.RADIOTHERAPY:
+            return None, None
+        return course_doses(self.total_dose_gy, self.fractions)
+
+    @property
     def bed10(self):
-        if self.modality != self.Modality.RADIOTHERAPY or not self.total_dose_gy or not self.fractions:
-            return None
-        return bed(self.total_dose_gy, self.fractions)
+        return self.rt_doses[1]
 
     @property
     def dose_per_fraction_gy(self):
-        if self.modality != self.Modality.RADIOTHERAPY or not self.total_dose_gy or not self.fractions:
-            return None
-        return dose_per_fraction(self.total_dose_gy, self.fractions).quantize(Decimal("0.01"))
+        return self.rt_doses[0]
 
 
 class TumourAssessment(ClinicalRecord):

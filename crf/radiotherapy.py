@@ -26,3 +26,11 @@ def is_stereotactic_schedule(total_dose_gy, fractions):
     return fractions <= protocol.SBRT_MAX_FRACTIONS.value and dose_per_fraction(total_dose_gy, fractions) >= Decimal(
         protocol.SBRT_MIN_DOSE_PER_FRACTION_GY.value
     )
+
+
+def course_doses(total_dose_gy, fractions):
+    """(dose per fraction to 0.01 Gy, BED₁₀) of a radiotherapy course; (None, None) while dose or
+    fractions are not entered. The eCRF pages and the exports both show these."""
+    if not total_dose_gy or not fractions:
+        return None, None
+    return dose_per_fraction(total_dose_gy, fractions).quantize(Decimal("0.01")), bed(total_dose_gy, fractions)

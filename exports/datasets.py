@@ -29,9 +29,9 @@ from crf.models import (
     TreatmentCycle,
     TumourAssessment,
 )
-from crf.radiotherapy import bed, dose_per_fraction
+from crf.radiotherapy import course_doses
 from randomization.models import Allocation, Arm
-from randomization.strata import LEVELS
+from randomization.strata import LEVELS, parse_stratum_key
 from safety.models import AdverseEvent
 
 CHUNK = 2000
@@ -97,14 +97,14 @@ def variables_of(model, patient_path, relations=None, exclude=()):
     relations = relations or {}
     for model_field in model._meta.concrete_fields:
         name = model_field.name
-        if name in exclude or name in ("screening_number",):  # Patient's own: already the first column
+        if name in exclude or name == "screening_number":  # Patient's own: already the first column
             continue
         label = capfirst(model_field.verbose_name)
         if name in relations:
             result.extend(relations[name])
         elif model_field.is_relation:
             target = model_field.related_model
-            if target in (Patient,) or target._meta.label == "accounts.TrialSite":
+            if target is Patient or target._meta.label == "accounts.TrialSite":
                 continue
             if target._meta.label == settings.AUTH_USER_MODEL:
                 result.append(Variable(name, f"{label} (username)", "string", f"{name}__username"))
@@ -178,10 +178,10 @@ def model_dataset(
     )
 
 
-def _rt(row, compute):
-    if row["modality"] != LocalIntervention.Modality.RADIOTHERAPY or not row["total_dose_gy"] or not row["fractions"]:
-        return None
-    return compute(row["total_dose_gy"], row["fractions"])
+def _rt_doses(row):
+    if row["modality"] != LocalIntervention.Modality.RADIOTHERAPY:
+        return None, None
+    return course_doses(row["total_dose_gy"], row["fractions"])
 
 
 CTCAE_TERM = (
@@ -194,7 +194,7 @@ CTCAE_TERM = (
 
 # --- The analysis dataset (ADSL/ADTTE style): one row per randomized patient ---
 
-STRATUM_FACTORS = ("lesion_count", "therapy_line", "metastasis_type")
+STRATUM_FACTORS = tuple(LEVELS)  # the default factors; 'site' is in site_code already
 LOCAL_MODALITIES = tuple(LocalIntervention.Modality.values)
 GRADE_CODES = {0: "No adverse event", **{n: f"Grade {n}" for n in range(1, 6)}}
 
@@ -298,7 +298,7 @@ def read_analysis(dataset, patients):
                 interventions=tuple(interventions[patient_id]),
             )
         )
-        levels = dict(part.split("=", 1) for part in stratum.split("|") if "=" in part)
+        levels = parse_stratum_key(stratum)
         record.update(
             screening_number=screening_number,
             site_code=site_code,
@@ -350,10 +350,14 @@ def form_datasets():
                     "Dose per fraction (Gy), derived",
                     "number",
                     unit="Gy",
-                    derive=lambda row: _rt(row, dose_per_fraction),
+                    derive=lambda row: _rt_doses(row)[0],
                 ),
                 Variable(
-                    "bed10_gy", "BED10 (Gy), derived (α/β = 10)", "number", unit="Gy", derive=lambda row: _rt(row, bed)
+                    "bed10_gy",
+                    "BED10 (Gy), derived (α/β = 10)",
+                    "number",
+                    unit="Gy",
+                    derive=lambda row: _rt_doses(row)[1],
                 ),
             ),
             order_by=[

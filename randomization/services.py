@@ -119,8 +119,7 @@ def minimisation_counts():
     """counts[factor][level][arm] over every allocation so far (one query)."""
     counts = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for stratum, arm in Allocation.objects.values_list("stratum", "arm"):
-        for part in stratum.split("|"):
-            factor, _, level = part.partition("=")
+        for factor, level in strata.parse_stratum_key(stratum).items():
             counts[factor][level][arm] += 1
     return counts
 

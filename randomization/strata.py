@@ -44,6 +44,11 @@ def stratum_key(levels):
     return "|".join(f"{factor}={levels[factor]}" for factor in protocol.STRATIFICATION_FACTORS.value)
 
 
+def parse_stratum_key(key):
+    """{factor: level} back from a stratum_key(); {} for an empty key."""
+    return dict(part.partition("=")[::2] for part in key.split("|")) if key else {}
+
+
 def describe(levels):
     return [(FACTOR_NAMES[factor], LEVELS.get(factor, {}).get(level, level)) for factor, level in levels.items()]
 

@@ -47,7 +47,7 @@ def confirmation(request, screening_number):
     allocation = one_to_one(patient, "allocation")
     if allocation is None or not request.user.has_perm("randomization.view_allocation"):
         raise PermissionDenied
-    levels = dict(part.partition("=")[::2] for part in allocation.stratum.split("|")) if allocation.stratum else {}
+    levels = strata.parse_stratum_key(allocation.stratum)
     return render(
         request,
         "randomization/confirmation.html",
