@@ -1,8 +1,9 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 
-from audit.admin import ScopedHistoryAdmin
+from audit.admin import SafeActionsMixin, ScopedHistoryAdmin
 
 from .models import SiteMembership, TrialSite
 from .scoping import sites_visible_to
@@ -19,15 +20,6 @@ class TrialSiteAdmin(ScopedHistoryAdmin):
     list_display = ["code", "name", "city", "principal_investigator", "language", "active"]
     list_filter = ["active"]
     search_fields = ["code", "name", "city"]
-    actions = ["send_reminders_now"]
-
-    @admin.action(description="Send reminders now (selected sites)", permissions=["view"])
-    def send_reminders_now(self, request, queryset):
-        from visits.reminders import send_digests  # visits builds on accounts, not the reverse
-
-        run = send_digests(sites=list(queryset))
-        level = messages.ERROR if run.errors else messages.SUCCESS
-        self.message_user(request, f"{run.emails_sent} digest(s) sent. {run.errors}", level)
 
     def get_queryset(self, request):
         return sites_visible_to(request.user)
@@ -38,6 +30,14 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class TrialUserAdmin(UserAdmin):
+class TrialUserAdmin(SafeActionsMixin, UserAdmin):
     inlines = [SiteMembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(SafeActionsMixin, GroupAdmin):
+    """The roles of accounts/roles.py (kept equal to it after every migrate)."""

@@ -1,12 +1,36 @@
-from django.http import Http404
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from .exports import resource_for
+from .history import version_rows
 
 
-class ReadOnlyAdminMixin:
+class SafeActionsMixin:
+    """Admin actions answer a malformed selection with a message, never a 500.
+
+    The changelist filters on the posted `_selected_action` values as they come; a value that is
+    not a key of the model (a tampered form) would raise inside the ORM.
+    """
+
+    def response_action(self, request, queryset):
+        pk = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME):
+                pk.to_python(value)
+        except ValidationError:
+            self.message_user(request, "The selection is not valid; nothing was done.", messages.ERROR)
+            return None  # the changelist redirects back to itself
+        return super().response_action(request, queryset)
+
+
+class ReadOnlyAdminMixin(SafeActionsMixin):
     """For rows written only by services (signatures, reminders, the randomization list): view only."""
 
     def has_add_permission(self, request):
@@ -19,24 +43,44 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class ScopedHistoryAdmin(SimpleHistoryAdmin):
-    """SimpleHistoryAdmin whose history pages obey get_queryset() like every other admin page.
+class ScopedHistoryAdmin(SafeActionsMixin, SimpleHistoryAdmin):
+    """SimpleHistoryAdmin whose history pages obey get_queryset() and never write.
 
     simple-history falls back to the history table when get_queryset() misses the row, which
-    would show another site's record.
+    would show another site's record. Its version page is a "revert" form that saves any valid
+    POST after a view-permission check (SIMPLE_HISTORY_REVERT_DISABLED only hides the button),
+    and its foreign-key selects list every site's rows: here a version is a read-only table of
+    values, and anything but GET is refused. Clinical data change only in the eCRF, with a reason.
     """
 
-    def _require_visible(self, request, object_id):
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404
+    object_history_form_template = "admin/audit/history_version.html"
+
+    def _visible_object(self, request, object_id):
+        return get_object_or_404(self.get_queryset(request), pk=object_id)
 
     def history_view(self, request, object_id, extra_context=None):
-        self._require_visible(request, object_id)
+        self._visible_object(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._require_visible(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET"])
+        obj = self._visible_object(request, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        version = get_object_or_404(self.model.history.filter(**{self.model._meta.pk.attname: obj.pk}), pk=version_id)
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{opts.verbose_name.capitalize()} as of {version.history_date:%Y-%m-%d %H:%M:%S %Z}",
+            "opts": opts,
+            "original": obj,
+            "version": version,
+            "rows": version_rows(version),
+            "history_url": reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_history", args=[obj.pk]),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.object_history_form_template, context)
 
 
 class ClinicalRecordAdmin(ExportActionMixin, ScopedHistoryAdmin):

@@ -7,6 +7,23 @@ def latest_version(instance):
     return row or 0
 
 
+def loaded_version_or_error(form, cleaned):
+    """The version the user opened, which every edit must carry (no version, no overwrite).
+
+    A save without it would skip the optimistic lock and silently overwrite a newer save; only a
+    tampered or truncated form lacks it, so the message is shown on the form, not on the hidden field.
+    """
+    loaded = cleaned.get("loaded_version")
+    if loaded is None:
+        form.errors.pop("loaded_version", None)
+        raise forms.ValidationError(
+            "This form arrived without the version you opened, so it could overwrite someone else's save. "
+            "Nothing was saved: open the form again and re-enter your change.",
+            code="no_version",
+        )
+    return loaded
+
+
 class ReasonForChangeMixin:
     """For a ModelForm that edits a saved clinical row: a required reason, and optimistic locking.
 
@@ -32,8 +49,8 @@ class ReasonForChangeMixin:
 
     def clean(self):
         cleaned = super().clean()
-        loaded = cleaned.get("loaded_version")
-        if self.instance.pk and loaded is not None:
+        if self.instance.pk:
+            loaded = loaded_version_or_error(self, cleaned)
             # Lock the row so that two saves cannot both pass this check (ATOMIC_REQUESTS).
             type(self.instance).objects.select_for_update().filter(pk=self.instance.pk).first()
             if latest_version(self.instance) != loaded:

@@ -86,3 +86,23 @@ def changes(history_queryset, form_label, describe=lambda row: str(row.instance)
                 Change(field=capfirst(field.verbose_name), old=_display(field, old), new=_display(field, new), **common)
             )
     return result
+
+
+def version_rows(version):
+    """(field, value) for every field of one historical row: the admin's read-only version page.
+
+    Foreign keys show the stored id only: a version may predate a correction, and following the
+    key would show whatever row it named then (possibly another site's).
+    """
+    rows = []
+    for field in version.instance_type._meta.concrete_fields:
+        value = getattr(version, field.attname)
+        rows.append(
+            (
+                capfirst(field.verbose_name),
+                "—" if value is None else value if field.is_relation else _display(field, value),
+            )
+        )
+    rows.append(("Changed by", version.history_user.get_username() if version.history_user else "system"))
+    rows.append(("Reason for change", version.history_change_reason or "—"))
+    return rows

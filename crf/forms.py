@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.scoping import sites_where_user_registers
-from audit.forms import ReasonForChangeMixin
+from audit.forms import ReasonForChangeMixin, loaded_version_or_error
 from audit.services import save_with_reason
 from esotrial import protocol
 
@@ -238,6 +238,8 @@ class LesionForm(forms.ModelForm):
 class BaseLesionFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
+        if any(self.errors):
+            return  # the table-wide rules read every row's values: fix the rows' own errors first
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         if not kept:
             raise forms.ValidationError("Record at least one metastatic lesion.")
@@ -293,8 +295,8 @@ class LesionTableForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        loaded = cleaned.get("loaded_version")
-        if loaded is not None and loaded != lesion_table_version(self.patient):
+        loaded = loaded_version_or_error(self, cleaned)
+        if loaded != lesion_table_version(self.patient):
             raise forms.ValidationError(
                 "Someone else saved this lesion table after you opened it. Your changes were not saved: "
                 "open it again to see the current lesions, then re-enter your change."

@@ -1,6 +1,6 @@
 """A user's patients as every patient page needs them: scoped, with derived status and due dates."""
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -50,7 +50,11 @@ def get_patient_or_404(request, screening_number):
     """Every patient URL starts here: another site's patient does not exist for this user.
 
     The patient comes with its derived status, which the header of every patient page shows.
+    A role that may not read patients (the Randomization manager: the list, never the data) is
+    refused here, once for every patient URL.
     """
+    if not request.user.has_perm("crf.view_patient"):
+        raise PermissionDenied
     patient = get_object_or_404(patients_visible_to(request.user), screening_number=screening_number)
     return with_status([patient])[0]
 

@@ -52,7 +52,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "esotrial.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,6 +110,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.RepeatedOrSequentialCharactersValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crf:patient_list"
@@ -129,6 +133,38 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp): scripts only from this site's static files, no inline
+# script or handler anywhere (static/js/actions.js holds the small page behaviours). Inline
+# styles stay allowed: Django's admin and a few templates use style attributes, which run no code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): an eCRF needs no device or sensor.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
@@ -195,7 +231,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {}
+    # Redis redelivers a task not acknowledged within this time. With CELERY_TASK_ACKS_LATE it must
+    # exceed the longest task (a large trial export takes minutes), or a slow task runs twice.
+    else {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=2 * 3600)}
 )
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is redelivered, not lost
@@ -226,6 +264,12 @@ LOGGING = {
 
 # Reasons for change can be longer than simple-history's default 100 characters.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+# No "Revert" button; the version page itself is read-only whatever is posted (audit.admin).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+# django-import-export checks only its own permission, open to every staff user when unset: an
+# export needs the model's view permission, like its changelist.
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 
 # --- Trial dataset exports (exports app) ---
 # The ZIPs hold clinical data: kept outside the static and media roots, served only to the user

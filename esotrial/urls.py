@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as accounts_views
+
 from . import views
 
 admin.site.site_header = "ESO-Shanghai20 eCRF administration"
@@ -13,7 +15,7 @@ urlpatterns = [
     path("protocol/", views.protocol_parameters, name="protocol"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/", accounts_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("patients/", include("crf.urls")),
     path("randomization/", include("randomization.urls")),

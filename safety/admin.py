@@ -1,9 +1,12 @@
 from django.contrib import admin
+from django.db import transaction
 
 from audit.admin import ClinicalRecordAdmin, ReadOnlyAdminMixin, ScopedHistoryAdmin
 from crf.admin import ArmFilter, StatusFilter
+from esotrial.celery import enqueue
 
 from .models import AdverseEvent, CtcaeTerm, SaeReport, Signature, SigningAttempt
+from .tasks import notify_sae
 
 
 @admin.register(CtcaeTerm)
@@ -52,8 +55,42 @@ class SigningAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(SaeReport)
 class SaeReportAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
-    list_display = ["adverse_event", "aware_at", "notified_at", "attempts", "last_error"]
+    list_display = ["adverse_event", "aware_at", "notified_at", "in_doubt", "attempts", "last_error"]
     list_select_related = ["adverse_event__patient", "adverse_event__term"]
+    actions = ["confirm_received", "send_again"]
+
+    @admin.display(boolean=True, description="in doubt")
+    def in_doubt(self, report):
+        return report.notification_in_doubt
+
+    def has_resolve_sae_notification_permission(self, request):
+        return request.user.has_perm("safety.resolve_sae_notification")
+
+    @admin.action(
+        description="In doubt, and the safety desk has it: mark notified", permissions=["resolve_sae_notification"]
+    )
+    def confirm_received(self, request, queryset):
+        count = 0
+        for report in queryset.filter(sending_since__isnull=False, notified_at__isnull=True):
+            report.notified_at = report.sending_since
+            report._history_user, report._change_reason = request.user, "Confirmed received by the safety desk"
+            report.save()
+            count += 1
+        self.message_user(request, f"{count} SAE report(s) marked notified.")
+
+    @admin.action(
+        description="In doubt, and the safety desk does not have it: send again",
+        permissions=["resolve_sae_notification"],
+    )
+    def send_again(self, request, queryset):
+        count = 0
+        for report in queryset.filter(sending_since__isnull=False, notified_at__isnull=True):
+            report.sending_since = None
+            report._history_user, report._change_reason = request.user, "Not received by the safety desk: send again"
+            report.save()
+            transaction.on_commit(lambda pk=report.pk: enqueue(notify_sae, pk))
+            count += 1
+        self.message_user(request, f"{count} SAE notification(s) queued again.")
 
     def get_queryset(self, request):
         return SaeReport.objects.filter(adverse_event__in=AdverseEvent.objects.visible_to(request.user))

@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse_lazy
 
 from crf.forms import DateInput, PatientRecordForm
 from crf.models import LocalIntervention
@@ -41,7 +42,14 @@ class CtcaeTermField(forms.CharField):
 class AdverseEventForm(PatientRecordForm):
     term = CtcaeTermField(
         label="CTCAE term",
-        widget=forms.TextInput(attrs={"list": "ctcae-terms", "autocomplete": "off", "data-ctcae-search": "1"}),
+        widget=forms.TextInput(
+            attrs={
+                "list": "ctcae-terms",
+                "autocomplete": "off",
+                "data-ctcae-search": "1",
+                "data-search-url": reverse_lazy("safety:term_search"),
+            }
+        ),
         help_text="Type part of the term or organ class, e.g. “pneum”, and pick a suggestion.",
     )
 

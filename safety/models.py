@@ -205,13 +205,25 @@ class SaeReport(models.Model):
 
     adverse_event = models.OneToOneField(AdverseEvent, on_delete=models.PROTECT, related_name="sae_report")
     aware_at = models.DateTimeField("site awareness")
+    # Set (and committed) before the e-mail is handed to the mail server, cleared when it refuses:
+    # set with no notified_at means a sender died mid-send and the e-mail may have gone out. The
+    # notification is then never repeated automatically (safety.tasks.notify_sae), only after a
+    # person checked with the safety desk (SaeReportAdmin).
+    sending_since = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
     history = HistoricalRecords()
 
+    class Meta:
+        permissions = [("resolve_sae_notification", "Can decide on an SAE notification in doubt")]
+
     def __str__(self):
         return f"SAE report {self.adverse_event}"
+
+    @property
+    def notification_in_doubt(self):
+        return self.sending_since is not None and self.notified_at is None
 
     @property
     def deadline(self):

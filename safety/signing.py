@@ -11,6 +11,7 @@ import json
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.passwords import password_is_correct
 from accounts.scoping import sites_visible_to
 
 from .models import AdverseEvent, Signature, SigningAttempt
@@ -51,11 +52,15 @@ def can_sign(user, ae):
     return user.has_perm("safety.sign_adverseevent") and sites_visible_to(user).filter(pk=ae.patient.site_id).exists()
 
 
-def sign(ae, user, password, meaning):
-    """Sign `ae` as `user`, who re-enters the password. Every attempt is recorded."""
+def sign(ae, user, password, meaning, request=None):
+    """Sign `ae` as `user`, who re-enters the password. Every attempt is recorded.
+
+    Wrong passwords count towards the login lockout (accounts.passwords); `request` is None only
+    outside HTTP (the demo builder).
+    """
     if not can_sign(user, ae):
         raise SigningRefused("Only an investigator of the patient's site can sign this adverse event.")
-    if not user.check_password(password):
+    if not password_is_correct(user, password, request):
         # Recorded outside the signing transaction, which a refusal would roll back.
         SigningAttempt.objects.create(adverse_event=ae, user=user, succeeded=False)
         raise SigningRefused("The password is not correct. Nothing was signed; the attempt is recorded.")

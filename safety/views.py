@@ -84,7 +84,9 @@ def ae_detail(request, screening_number, pk):
         form = SignatureForm(request.POST or None)
         if form.is_valid():
             try:
-                signing.sign(ae, request.user, form.cleaned_data["password"], form.cleaned_data["meaning"])
+                signing.sign(
+                    ae, request.user, form.cleaned_data["password"], form.cleaned_data["meaning"], request=request
+                )
             except signing.SigningRefused as refusal:
                 form.add_error("password" if "password" in str(refusal) else None, str(refusal))
             else:

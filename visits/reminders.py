@@ -1,10 +1,12 @@
 """The daily reminder digests: what each person must act on, e-mailed once per item.
 
 One scan of all randomized patients (constant queries, crf.patients.with_course_data), then per
-recipient a transaction that locks the recipient's row, drops the items already in ReminderLog,
-records the new ones and sends the digest. Two runs at once, a retry after a crash, or a second
-beat process therefore never send an item twice; an SMTP failure rolls the record back, so the
-item goes out on the retry.
+recipient a committed claim (the recipient's row locked, items already in ReminderLog dropped,
+new ones recorded as "sending"), then the e-mail, then the mark "sent". Two runs at once, a
+retry, or a second beat process never send an item twice; an SMTP refusal marks the items
+"failed" and they go out on the retry. A sender killed after the mail server accepted the digest
+but before the mark leaves the items "sending": in doubt, never resent without a person's decision
+(at most once, and every possible duplicate visible, rather than a silent "exactly once").
 """
 
 import smtplib
@@ -111,40 +113,74 @@ def collect(today, sites=None):
 
 
 def send_digests(today=None, sites=None):
-    """Send every pending digest; returns the run record (sent count and any errors)."""
+    """Send every pending digest; returns the run record (sent count, errors, items in doubt).
+
+    Must run outside a transaction (a command, a Celery task): each recipient's claim is committed
+    before the mail server is contacted, which is what makes a crash leave a trace.
+    """
     today = today or timezone.localdate()
     run = ReminderRun.objects.create()
     sent, errors = 0, []
     for (user, site), items in collect(today, sites).items():
+        claimed = claim(user, items, today)
+        if not claimed:
+            continue
+        context = {"user": user, "site": site, "items": [item for item, _ in claimed], "today": today}
+        with translation.override(site.language):
+            text = render_to_string("visits/email/digest.txt", context)
+            html = render_to_string("visits/email/digest.html", context)
+        rows = ReminderLog.objects.filter(pk__in=[row.pk for _, row in claimed])
         try:
-            with transaction.atomic():
-                get_user_model().objects.select_for_update().get(pk=user.pk)  # one sender per recipient
-                done = set(
-                    ReminderLog.objects.filter(recipient=user, item_key__in=[i.key for i in items]).values_list(
-                        "kind", "item_key"
-                    )
-                )
-                new = [item for item in items if (item.kind, item.key) not in done]
-                if not new:
-                    continue
-                ReminderLog.objects.bulk_create(
-                    ReminderLog(kind=i.kind, item_key=i.key, patient=i.patient, recipient=user, sent_on=today)
-                    for i in new
-                )
-                context = {"user": user, "site": site, "items": new, "today": today}
-                with translation.override(site.language):
-                    text = render_to_string("visits/email/digest.txt", context)
-                    html = render_to_string("visits/email/digest.html", context)
-                send_mail(
-                    f"[ESO-Shanghai20] {site.code}: {len(new)} item{'s' if len(new) != 1 else ''} for {today:%Y-%m-%d}",
-                    text,
-                    settings.DEFAULT_FROM_EMAIL,
-                    [user.email],
-                    html_message=html,
-                )
-                sent += 1
+            send_mail(
+                f"[ESO-Shanghai20] {site.code}: {len(claimed)} item{'s' if len(claimed) != 1 else ''} "
+                f"for {today:%Y-%m-%d}",
+                text,
+                settings.DEFAULT_FROM_EMAIL,
+                [user.email],
+                html_message=html,
+            )
         except (smtplib.SMTPException, OSError) as exc:
+            # The server refused or could not be reached: nothing went out, the next run retries.
+            rows.update(state=ReminderLog.State.FAILED)
             errors.append(f"{user.get_username()}@{site.code}: {type(exc).__name__}: {exc}")
+        else:
+            mark_sent(rows)
+            sent += 1
+    in_doubt = ReminderLog.objects.filter(state=ReminderLog.State.SENDING, sent_at__lt=run.started_at).count()
+    if in_doubt:
+        errors.append(f"{in_doubt} item(s) in doubt (a sender stopped mid-send): decide in Reminder log.")
     run.finished_at, run.emails_sent, run.errors = timezone.now(), sent, "\n".join(errors)
     run.save()
     return run
+
+
+@transaction.atomic
+def claim(user, items, today):
+    """Record the recipient's new items as "sending" and return [(item, log row)]; committed on return.
+
+    Items already sent, or in doubt, are left out; items whose last send failed are claimed again.
+    The recipient's row lock makes two runs at once claim each item once.
+    """
+    get_user_model().objects.select_for_update().get(pk=user.pk)
+    logs = {
+        (row.kind, row.item_key): row
+        for row in ReminderLog.objects.filter(recipient=user, item_key__in=[i.key for i in items])
+    }
+    claimed = []
+    for item in items:
+        row = logs.get((item.kind, item.key))
+        if row is None:
+            row = ReminderLog.objects.create(
+                kind=item.kind, item_key=item.key, patient=item.patient, recipient=user, sent_on=today
+            )
+        elif row.state == ReminderLog.State.FAILED:
+            row.state, row.sent_on = ReminderLog.State.SENDING, today
+            row.save(update_fields=["state", "sent_on"])
+        else:
+            continue
+        claimed.append((item, row))
+    return claimed
+
+
+def mark_sent(rows):
+    rows.update(state=ReminderLog.State.SENT, confirmed_at=timezone.now())

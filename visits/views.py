@@ -4,13 +4,14 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import save_with_reason
 from crf import schedule
 from crf.patients import get_patient_or_404, patients_visible_to, with_status
+from esotrial.redirects import redirect_back
 
 from .models import MissedVisit
 
@@ -62,4 +63,4 @@ def mark_missed(request, screening_number):
         messages.success(request, f"{patient}: {form.cleaned_data['visit_key']} marked missed.")
     else:
         messages.error(request, "Give a reason; only a due or overdue visit can be marked missed.")
-    return redirect(request.POST.get("next") or "visits:due_visits")
+    return redirect_back(request, "visits:due_visits")

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts import roles
+from audit.forms import latest_version
 from crf.models import Patient
 
 
@@ -55,6 +56,7 @@ def test_investigator_edits_patient(client, investigator, patient):
             "year_of_birth": 1960,
             "consent_date": "2025-03-01",
             "reason_for_change": "Transcription error",
+            "loaded_version": latest_version(patient),
         },
     )
     assert response.status_code == 302

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from audit.forms import latest_version
 from crf.models import Patient
 
 
@@ -13,6 +14,7 @@ def edit(client, patient, **data):
             "sex": patient.sex,
             "year_of_birth": patient.year_of_birth,
             "consent_date": patient.consent_date.isoformat(),
+            "loaded_version": latest_version(patient),
             **data,
         },
     )

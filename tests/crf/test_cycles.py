@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from audit.forms import latest_version
 from crf.models import TreatmentCycle
 from tests.factories import CycleFactory
 
@@ -120,6 +121,7 @@ def test_edit_of_a_cycle_needs_a_reason_and_is_audited(nurse_client, nurse, rand
         "chemotherapy_given": "False",
         "delayed": "False",
         "dose_reduced": "False",
+        "loaded_version": latest_version(cycle),
     }
     assert nurse_client.post(url, data).context["form"].errors["reason_for_change"]
     nurse_client.post(url, {**data, "reason_for_change": "Infusion chart says 13 March"})

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from crf.forms import lesion_table_version
 from crf.models import MetastaticLesion
 from tests.factories import LesionFactory
 
@@ -27,7 +28,7 @@ def post_lesions(client, patient, rows, initial=0, reason="", version=None):
         "lesions-MIN_NUM_FORMS": "0",
         "lesions-MAX_NUM_FORMS": "8",
         "reason_for_change": reason,
-        "loaded_version": "" if version is None else str(version),
+        "loaded_version": str(lesion_table_version(patient) if version is None else version),
     }
     for i, values in enumerate(rows):
         for key, value in values.items():
