@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.admin import UserAdmin
 
-from audit.admin import SafeActionsMixin, ScopedHistoryAdmin
+from audit.admin import ScopedHistoryAdmin
 
 from .models import SiteMembership, TrialSite
 from .scoping import sites_visible_to
@@ -30,14 +29,6 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class TrialUserAdmin(SafeActionsMixin, UserAdmin):
+class TrialUserAdmin(UserAdmin):
     inlines = [SiteMembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
-
-
-admin.site.unregister(Group)
-
-
-@admin.register(Group)
-class RoleAdmin(SafeActionsMixin, GroupAdmin):
-    """The roles of accounts/roles.py (kept equal to it after every migrate)."""

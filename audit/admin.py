@@ -1,5 +1,4 @@
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -8,26 +7,10 @@ from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from esotrial.admin_site import SafeActionsMixin
+
 from .exports import resource_for
 from .history import version_rows
-
-
-class SafeActionsMixin:
-    """Admin actions answer a malformed selection with a message, never a 500.
-
-    The changelist filters on the posted `_selected_action` values as they come; a value that is
-    not a key of the model (a tampered form) would raise inside the ORM.
-    """
-
-    def response_action(self, request, queryset):
-        pk = self.model._meta.pk
-        try:
-            for value in request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME):
-                pk.to_python(value)
-        except ValidationError:
-            self.message_user(request, "The selection is not valid; nothing was done.", messages.ERROR)
-            return None  # the changelist redirects back to itself
-        return super().response_action(request, queryset)
 
 
 class ReadOnlyAdminMixin(SafeActionsMixin):

@@ -6,9 +6,6 @@ from accounts import views as accounts_views
 
 from . import views
 
-admin.site.site_header = "ESO-Shanghai20 eCRF administration"
-admin.site.site_title = "ESO-Shanghai20 eCRF"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),

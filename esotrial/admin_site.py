@@ -1,0 +1,37 @@
+"""The trial's admin site: every model admin registered on it, Django's and libraries' included,
+answers a malformed action selection with a message instead of a 500."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import ValidationError
+
+
+class SafeActionsMixin:
+    """The changelist filters on the posted `_selected_action` values as they come; a value that
+    is not a key of the model (a tampered form) would raise inside the ORM."""
+
+    def response_action(self, request, queryset):
+        pk = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME):
+                pk.to_python(value)
+        except ValidationError:
+            self.message_user(request, "The selection is not valid; nothing was done.", messages.ERROR)
+            return None  # the changelist redirects back to itself
+        return super().response_action(request, queryset)
+
+
+class TrialAdminSite(admin.AdminSite):
+    site_header = "ESO-Shanghai20 eCRF administration"
+    site_title = "ESO-Shanghai20 eCRF"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Also the admins of django.contrib.auth and django-axes, which the project does not write.
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, SafeActionsMixin):
+            admin_class = type(admin_class.__name__, (SafeActionsMixin, admin_class), {})
+        super().register(model_or_iterable, admin_class, **options)
+
+
+class TrialAdminConfig(AdminConfig):
+    default_site = "esotrial.admin_site.TrialAdminSite"
