@@ -135,3 +135,10 @@ def test_second_of_two_concurrent_lesion_edits_is_refused(nurse_client, investig
     assert "Someone else saved this lesion table" in second.content.decode()
     lesion.refresh_from_db()
     assert lesion.longest_diameter_mm == 22
+
+
+def test_target_row_with_a_blank_organ_is_a_form_error(nurse_client, patient):
+    response = post_lesions(nurse_client, patient, [row(""), row("lung")])
+    assert response.status_code == 200
+    assert response.context["formset"].forms[0].errors["organ"]
+    assert not MetastaticLesion.objects.exists()

@@ -64,3 +64,14 @@ def test_patient_pages_carry_no_slot_information(nurse_client, investigator, sit
         body = nurse_client.get(reverse(name, args=[patient.screening_number])).content.decode()
         assert f"block {next_slot.block_number}" not in body.lower()
         assert "sequence" not in body.lower()
+
+
+def test_randomization_manager_cannot_open_patient_pages(client, randomization_manager, site):
+    from tests.factories import PatientFactory
+
+    patient = PatientFactory(site=site)
+    client.force_login(randomization_manager)
+    for name in ("crf:patient_detail", "crf:patient_history", "randomization:confirmation"):
+        response = client.get(reverse(name, args=[patient.screening_number]))
+        assert response.status_code == 403, name
+        assert patient.screening_number not in response.content.decode()

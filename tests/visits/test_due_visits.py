@@ -38,3 +38,15 @@ def test_missed_needs_a_reason_and_an_open_visit(nurse_client, site):
     nurse_client.post(url, {"visit_key": "cycle:9", "reason": "x"})
     nurse_client.post(url, {"visit_key": "cycle:1", "reason": ""})
     assert not patient.missed_visits.exists()
+
+
+def test_mark_missed_never_redirects_off_site_or_fails_on_a_bare_word(nurse_client, site):
+    patient = PatientFactory(site=site)
+    AllocationFactory(patient=patient, randomized_on="2025-03-10")
+    url = reverse("visits:mark_missed", args=[patient.screening_number])
+    for target in ("https://evil.example.org/x", "//evil.example.org/x", "12", "javascript:alert(1)"):
+        response = nurse_client.post(url, {"visit_key": "cycle:9", "reason": "x", "next": target})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("visits:due_visits"), target
+    response = nurse_client.post(url, {"visit_key": "cycle:9", "reason": "x", "next": "/patients/"})
+    assert response["Location"] == "/patients/"
