@@ -53,7 +53,11 @@ def free_port():
 def test_gunicorn_sends_no_server_banner(tmp_path):
     port = free_port()
     db = connection.settings_dict
-    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "esotrial.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
         cwd=ROOT,

@@ -31,8 +31,12 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 768})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # A script or style the Content-Security-Policy blocks is a broken page for the user.
+    blocked = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
     yield page
     context.close()
+    assert blocked == [], f"blocked by the Content-Security-Policy: {blocked}"
 
 
 def log_in(page, username, password):
