@@ -70,8 +70,8 @@ class ClinicalRecordAdmin(ExportActionMixin, ScopedHistoryAdmin):
     """Admin for clinical rows: read-only, site-scoped, voided rows shown and flagged.
 
     Clinical data are entered and corrected in the eCRF, where every edit carries a reason for
-    change; the admin is for review and export. Deletion is left to superusers only (GCP:
-    everyone else voids).
+    change; the admin is for review and export. Nobody deletes, superusers included (GCP: rows
+    are voided with a reason).
     """
 
     list_filter = ["voided"]
@@ -104,4 +104,4 @@ class ClinicalRecordAdmin(ExportActionMixin, ScopedHistoryAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return False  # superusers included: a clinical row is voided in the eCRF, never deleted

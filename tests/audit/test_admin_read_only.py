@@ -107,3 +107,10 @@ def test_randomization_manager_cannot_export_clinical_data(client, site, patient
     for name in ("crf_baseline", "crf_patient", "safety_adverseevent"):
         response = client.post(reverse(f"admin:{name}_export"), {"format": "0", "resource": "0"})
         assert response.status_code == 403, name
+
+
+def test_superuser_cannot_delete_a_clinical_row_in_the_admin(client, admin_user, patient):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:crf_patient_delete", args=[patient.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert patient.history.filter(history_type="-").count() == 0
