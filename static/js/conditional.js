@@ -1,18 +1,34 @@
 // Conditional fields: an input marked data-show-when="field=value" is shown only while the
-// named field (radio or select) has that value. Hidden values are discarded by the form's
-// clean() on the server, so what is hidden is never saved.
+// named field has that value: a radio or select (its value), a checkbox ("True" when ticked,
+// "False" when not, as the server's BooleanField reads it), or a multiple select or group of
+// checkboxes (any of the chosen values). Hidden values are discarded by the form's clean() on the
+// server, so what is hidden is never saved; a field the server reports an error on is never hidden.
 (function () {
+  function currentValues(name) {
+    const inputs = Array.from(document.querySelectorAll('[name="' + name + '"]'));
+    const values = [];
+    inputs.forEach(function (input) {
+      if (input.type === "checkbox" && inputs.length === 1) {
+        values.push(input.checked ? "True" : "False");
+      } else if (input.type === "checkbox" || input.type === "radio") {
+        if (input.checked) values.push(input.value);
+      } else if (input.tagName === "SELECT") {
+        Array.from(input.selectedOptions).forEach(function (option) { values.push(option.value); });
+      } else if (input.type !== "hidden") {
+        values.push(input.value);
+      }
+    });
+    return values;
+  }
   function currentValue(name) {
-    const checked = document.querySelector('input[name="' + name + '"]:checked');
-    if (checked) return checked.value;
-    const select = document.querySelector('select[name="' + name + '"]');
-    return select ? select.value : "";
+    return currentValues(name)[0] || "";
   }
   function update() {
     document.querySelectorAll("[data-show-when]").forEach(function (input) {
       const [name, value] = input.dataset.showWhen.split("=");
-      const group = input.closest(".mb-3") || input.parentElement;
-      group.hidden = currentValue(name) !== value;
+      const group = input.closest(".mb-3") || input.closest(".form-check") || input.parentElement;
+      const hasError = group.querySelector(".is-invalid, .invalid-feedback") !== null;
+      group.hidden = !hasError && !currentValues(name).includes(value);
     });
   }
   document.addEventListener("change", update);
