@@ -5,7 +5,24 @@ from django.utils import timezone
 
 from audit.services import save_with_reason, void
 
-from .models import MetastaticLesion
+from .models import MetastaticLesion, Patient
+
+
+class VoidRefused(Exception):
+    pass
+
+
+@transaction.atomic
+def void_patient(patient, reason, by):
+    """Void a registration made in error. A randomized patient stays in the trial for good
+    (intention to treat, ICH E9): leaving the study is recorded on the off-study form."""
+    Patient.objects.select_for_update().get(pk=patient.pk)  # against a randomization at this moment
+    if Patient.objects.filter(pk=patient.pk, allocation__isnull=False).exists():
+        raise VoidRefused(
+            f"{patient.screening_number} is randomized and stays in the analysis (intention to treat): "
+            "it cannot be voided. If the patient leaves the study, complete the off-study form."
+        )
+    return void(patient, reason, by)
 
 
 @transaction.atomic

@@ -46,7 +46,7 @@ from .models import (
 )
 from .patients import get_patient_or_404, one_to_one, patients_visible_to, with_status
 from .registration import register_patient
-from .services import save_eligibility, save_lesions, save_record
+from .services import VoidRefused, save_eligibility, save_lesions, save_record, void_patient
 from .status import Status
 
 PATIENTS_PER_PAGE = 25
@@ -220,9 +220,16 @@ def patient_void(request, screening_number):
     require_perm(request, "crf.change_patient")
     form = VoidForm(request.POST or None)
     if form.is_valid():
-        void(patient, form.cleaned_data["reason"], by=request.user)
+        try:
+            void_patient(patient, form.cleaned_data["reason"], by=request.user)
+        except VoidRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect("crf:patient_detail", patient.screening_number)
         messages.success(request, f"Patient {patient.screening_number} voided. It stays in the audit trail.")
         return redirect("crf:patient_list")
+    if one_to_one(patient, "allocation"):
+        messages.error(request, f"{patient.screening_number} is randomized and cannot be voided (intention to treat).")
+        return redirect("crf:patient_detail", patient.screening_number)
     return render(request, "crf/patient_void.html", {"form": form, "patient": patient})
 
 

@@ -232,8 +232,11 @@ ANALYSIS_VARIABLES = (
 
 
 def read_analysis(dataset, patients):
-    """A handful of queries whatever the trial size: each table once, grouped by patient here."""
-    patients = patients.filter(voided=False)
+    """A handful of queries whatever the trial size: each table once, grouped by patient here.
+
+    One row per allocation, always (intention to treat): a randomized patient cannot be voided
+    (crf.services.void_patient), and one voided before that rule stays in the analysis too.
+    """
     live = {"voided": False, "patient__in": patients}
     assessments, deaths, alive = defaultdict(list), {}, defaultdict(list)
     events, cycles, interventions = defaultdict(list), defaultdict(int), defaultdict(list)

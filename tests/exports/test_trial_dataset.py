@@ -9,9 +9,11 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from audit.services import void
 from crf.models import Patient, TreatmentCycle
 from exports.datasets import form_datasets
 from exports.models import ExportRun
+from randomization.models import Allocation
 
 from .conftest import export_zip
 
@@ -177,3 +179,12 @@ def test_analysis_dataset_derives_pfs_os_and_summaries(exported, trial):
     assert (censored.os_event, censored.os_date) == ("0", "2025-05-14")  # cycle 4, the last seen alive
     assert (censored.cycles_received, censored.worst_ae_grade, censored.arm) == ("3", "0", "systemic")
     assert censored.strat_lesion_count == "2-4"
+
+
+def test_analysis_has_one_row_per_allocation_even_for_a_voided_patient(client, trial, trial_data_manager, nurse):
+    # Voided before randomized patients could no longer be: the patient stays in the ITT analysis.
+    void(trial["censored"], "Voided before the ITT rule", by=nurse)
+    client.force_login(trial_data_manager)
+    analysis = export_zip(client).csv("analysis.csv")
+    assert len(analysis) == Allocation.objects.count() == 3
+    assert trial["censored"].screening_number in set(analysis.screening_number)
