@@ -1,7 +1,7 @@
 """Synthetic demo data for `manage.py seed_demo`. Deterministic (seeded) so reruns agree."""
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -405,9 +405,56 @@ def seed_adverse_events(patient, first_dose, last_dose, rng, nurse, investigator
             treatment_given="corticosteroids" if irae and grade >= 2 else "none",
             outcome="recovered",
         )
+        if serious:
+            # Entered two hours after the site learned of it: reported within 24 hours.
+            ae.site_aware_at, ae.expectedness = timezone.now() - timedelta(hours=2), "expected"
+            ae.resolution_date = None if ae.resolution_date >= timezone.localdate() else ae.resolution_date
         save_with_reason(ae, nurse)
         if serious:
-            report = SaeReport.objects.create(adverse_event=ae, aware_at=timezone.now())
+            report = SaeReport.objects.create(adverse_event=ae, aware_at=ae.site_aware_at)
             notify_sae.apply(args=[report.pk])  # in-process: the demo shows a sent notification
         if rng.random() < 0.7:
             sign(ae, investigator, DEMO_PASSWORD, "reviewed")
+    if grade_3_pneumonitis_reported() and not AdverseEvent.objects.filter(term__term="Myocarditis").exists():
+        seed_susar(patient, first_dose, nurse)
+
+
+def grade_3_pneumonitis_reported():
+    from safety.models import SaeReport
+
+    return SaeReport.objects.exists()
+
+
+def seed_susar(patient, first_dose, nurse):
+    """The trial's one SUSAR: an immune myocarditis judged unexpected against the reference safety
+    information, entered three days after the site learned of it (so shown as reported late)."""
+    from safety.models import AdverseEvent, CtcaeTerm, SaeReport
+    from safety.tasks import notify_sae
+
+    onset = first_dose + timedelta(days=30)
+    if onset >= timezone.localdate() - timedelta(days=4):
+        return
+    aware = timezone.make_aware(datetime.combine(onset + timedelta(days=1), time(9, 30)))
+    ae = AdverseEvent(
+        patient=patient,
+        term=CtcaeTerm.objects.get(version=protocol.CTCAE_VERSION.value, term="Myocarditis"),
+        onset_date=onset,
+        ongoing=True,
+        grade=3,
+        serious=True,
+        site_aware_at=aware,
+        sae_hospitalization=True,
+        sae_life_threatening=True,
+        expectedness="unexpected",
+        relationship_to_anti_pd1="probable",
+        relationship_to_chemotherapy="na",
+        relationship_to_local_intervention="",
+        immune_related=True,
+        action_anti_pd1="discontinued",
+        action_chemotherapy="na",
+        treatment_given="corticosteroids",
+        outcome="recovering",
+    )
+    save_with_reason(ae, nurse)
+    report = SaeReport.objects.create(adverse_event=ae, aware_at=aware, opened_at=aware + timedelta(days=3))
+    notify_sae.apply(args=[report.pk])

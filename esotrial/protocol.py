@@ -125,4 +125,11 @@ SAE_REPORT_HOURS = Parameter(
     24, "default", "serious AEs reported to the sponsor within 24 h of site awareness (GCP)", unit="hours"
 )
 
+REFERENCE_SAFETY_INFORMATION = Parameter(
+    "Investigator's Brochure of each anti-PD-1 agent, section 'Reference Safety Information', current edition; "
+    "SmPC / package insert for the chemotherapy agents",
+    "default",
+    "what an unexpected adverse reaction is judged against (ICH E2A); the sponsor names document and version",
+)
+
 PARAMETERS = {name: value for name, value in globals().items() if isinstance(value, Parameter)}

@@ -1,12 +1,22 @@
 from django import forms
 from django.urls import reverse_lazy
+from django.utils import timezone
 
 from crf.forms import DateInput, PatientRecordForm
-from crf.models import LocalIntervention
+from crf.models import LocalIntervention, TreatmentCycle
 from esotrial import protocol
 
+from . import reporting
 from .ctcae import is_other_specify
-from .models import AdverseEvent, CtcaeTerm, Signature
+from .models import Action, AdverseEvent, CtcaeTerm, Relationship, Signature
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"  # the browser's own picker, local time (Asia/Shanghai)
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
 
 SAE_CRITERIA = [
     "sae_death",
@@ -63,7 +73,9 @@ class AdverseEventForm(PatientRecordForm):
             "resolution_date",
             "grade",
             "serious",
+            "site_aware_at",
             *SAE_CRITERIA,
+            "expectedness",
             "relationship_to_anti_pd1",
             "relationship_to_chemotherapy",
             "relationship_to_local_intervention",
@@ -77,14 +89,34 @@ class AdverseEventForm(PatientRecordForm):
         widgets = {
             "onset_date": DateInput(),
             "resolution_date": DateInput(),
+            "site_aware_at": DateTimeInput(),
             "grade": forms.RadioSelect,
+            "expectedness": forms.RadioSelect,
         }
 
-    show_when = {name: "serious=True" for name in SAE_CRITERIA} | {"resolution_date": "ongoing=False"}
+    show_when = {name: "serious=True" for name in ["site_aware_at", *SAE_CRITERIA, "expectedness"]} | {
+        "resolution_date": "ongoing=False"
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["grade"].choices = AdverseEvent._meta.get_field("grade").choices
+        self.fields["site_aware_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+        self.fields[
+            "expectedness"
+        ].help_text = f"Against the reference safety information: {protocol.REFERENCE_SAFETY_INFORMATION.value}."
+        # Everyone receives anti-PD-1: its relationship is always assessed.
+        self.fields["relationship_to_anti_pd1"].choices = [
+            choice
+            for choice in self.fields["relationship_to_anti_pd1"].choices
+            if choice[0] != Relationship.NOT_APPLICABLE
+        ]
+        self.had_chemotherapy = TreatmentCycle.objects.filter(
+            patient=self.patient, voided=False, chemotherapy_given=True
+        ).exists()
+        if not self.had_chemotherapy and not self.instance.pk:
+            self.initial.setdefault("relationship_to_chemotherapy", Relationship.NOT_APPLICABLE)
+            self.initial.setdefault("action_chemotherapy", Action.NOT_APPLICABLE)
         self.had_local_intervention = LocalIntervention.objects.filter(
             lesion__patient=self.patient, voided=False
         ).exists()
@@ -128,12 +160,51 @@ class AdverseEventForm(PatientRecordForm):
                 self.add_error("sae_death", "A grade 5 event is serious: “results in death”.")
         if cleaned.get("serious") and not any(cleaned.get(name) for name in SAE_CRITERIA):
             self.add_error("serious", "Tick at least one seriousness criterion.")
+        if cleaned.get("serious"):
+            self.check_serious(cleaned, onset)
+        self.check_consistency(cleaned, grade, onset, resolution)
         previous = cleaned.get("worsening_of")
         if previous and term and previous.term_id != term.pk:
             self.add_error("worsening_of", f"The earlier AE is {previous.term.term}: a worsening keeps the same term.")
         elif previous and grade and grade <= previous.grade:
             self.add_error("worsening_of", f"A worsening has a higher grade than the earlier {previous.grade}.")
         return cleaned
+
+    def check_serious(self, cleaned, onset):
+        """ICH E2A: when the site became aware starts the 24-hour clock; expectedness makes a SUSAR."""
+        self.require("site_aware_at", "When did the site become aware of this serious event?")
+        self.require("expectedness", "Expected or unexpected, against the reference safety information?")
+        aware = cleaned.get("site_aware_at")
+        if aware and aware > timezone.now():
+            self.add_error("site_aware_at", "The site cannot become aware in the future.")
+        elif aware and onset and timezone.localtime(aware).date() < onset:
+            self.add_error("site_aware_at", f"The site cannot be aware before the onset ({onset:%Y-%m-%d}).")
+
+    def check_consistency(self, cleaned, grade, onset, resolution):
+        """The answers of one AE that must agree (CDISC AE: AEOUT, AEENRF, AESDTH, AEREL)."""
+        outcome, ongoing = cleaned.get("outcome"), cleaned.get("ongoing")
+        Outcome = AdverseEvent.Outcome
+        if cleaned.get("sae_death") and cleaned.get("serious") and grade and grade != 5:
+            self.add_error("sae_death", "“Results in death” is a grade 5 event with outcome “Fatal”.")
+        if outcome in (Outcome.RECOVERED, Outcome.SEQUELAE):
+            if ongoing:
+                self.add_error("ongoing", "A recovered event is no longer ongoing: untick “ongoing”.")
+            elif not resolution:
+                self.add_error("resolution_date", "A recovered event has a resolution date.")
+        if outcome in (Outcome.RECOVERING, Outcome.NOT_RECOVERED):
+            if ongoing is False:
+                self.add_error("ongoing", "An event not yet recovered is ongoing: tick “ongoing”.")
+            if resolution:
+                self.add_error("resolution_date", "An event not yet recovered has no resolution date.")
+        if outcome == Outcome.FATAL and resolution and self.dates.death and resolution != self.dates.death:
+            self.add_error(
+                "resolution_date",
+                f"A fatal event ends on the date of death recorded in Follow-up ({self.dates.death:%Y-%m-%d}).",
+            )
+        if cleaned.get("immune_related") and cleaned.get("relationship_to_anti_pd1") not in reporting.RELATED_CODES:
+            self.add_error(
+                "relationship_to_anti_pd1", "An immune-related AE is related to anti-PD-1 (possible or stronger)."
+            )
 
 
 class SignatureForm(forms.Form):

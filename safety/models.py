@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -7,7 +5,8 @@ from simple_history.models import HistoricalRecords
 
 from audit.models import ClinicalRecord
 from crf.models import Patient, PatientRecordQuerySet
-from esotrial import protocol
+
+from . import reporting
 
 
 class CtcaeTerm(models.Model):
@@ -45,6 +44,7 @@ class CtcaeTerm(models.Model):
 
 
 class Relationship(models.TextChoices):
+    NOT_APPLICABLE = "na", "Not applicable (not received)"
     NOT_RELATED = "not_related", "Not related"
     UNLIKELY = "unlikely", "Unlikely"
     POSSIBLE = "possible", "Possible"
@@ -52,7 +52,7 @@ class Relationship(models.TextChoices):
     DEFINITE = "definite", "Definite"
 
 
-RELATED = {Relationship.POSSIBLE, Relationship.PROBABLE, Relationship.DEFINITE}
+RELATED = set(reporting.RELATED_CODES)
 
 
 class Action(models.TextChoices):
@@ -91,6 +91,18 @@ class AdverseEvent(ClinicalRecord):
     resolution_date = models.DateField(null=True, blank=True)
     grade = models.PositiveSmallIntegerField("CTCAE grade", choices=[(n, f"Grade {n}") for n in range(1, 6)])
     serious = models.BooleanField(default=False)
+    site_aware_at = models.DateTimeField(
+        "site became aware",
+        null=True,
+        blank=True,
+        help_text="When the site first learned of the serious event: the 24-hour reporting clock starts here.",
+    )
+    expectedness = models.CharField(
+        max_length=10,
+        choices=[("expected", "Expected"), ("unexpected", "Unexpected")],
+        blank=True,
+        help_text="Judged against the reference safety information (see the Protocol page).",
+    )
     sae_death = models.BooleanField("results in death", default=False)
     sae_life_threatening = models.BooleanField("life-threatening", default=False)
     sae_hospitalization = models.BooleanField("hospitalization or its prolongation", default=False)
@@ -144,6 +156,10 @@ class AdverseEvent(ClinicalRecord):
                 | models.Q(sae_other_important=True),
                 name="serious_ae_has_a_criterion",
             ),
+            models.CheckConstraint(
+                condition=models.Q(serious=False) | models.Q(site_aware_at__isnull=False),
+                name="serious_ae_has_site_awareness",
+            ),
         ]
 
     def __str__(self):
@@ -151,10 +167,15 @@ class AdverseEvent(ClinicalRecord):
 
     @property
     def treatment_related(self):
-        return bool(
-            {self.relationship_to_anti_pd1, self.relationship_to_chemotherapy, self.relationship_to_local_intervention}
-            & RELATED
-        )
+        return reporting.is_suspected_reaction(*self.relationships)
+
+    @property
+    def relationships(self):
+        return [getattr(self, name) for name in reporting.RELATIONSHIP_FIELDS]
+
+    @property
+    def susar(self):
+        return reporting.is_susar(self.serious, self.expectedness, *self.relationships)
 
 
 class Signature(models.Model):
@@ -205,6 +226,7 @@ class SaeReport(models.Model):
 
     adverse_event = models.OneToOneField(AdverseEvent, on_delete=models.PROTECT, related_name="sae_report")
     aware_at = models.DateTimeField("site awareness")
+    opened_at = models.DateTimeField("first entered", default=timezone.now, editable=False)
     # Set (and committed) before the e-mail is handed to the mail server, cleared when it refuses:
     # set with no notified_at means a sender died mid-send and the e-mail may have gone out. The
     # notification is then never repeated automatically (safety.tasks.notify_sae), only after a
@@ -227,7 +249,11 @@ class SaeReport(models.Model):
 
     @property
     def deadline(self):
-        return self.aware_at + timedelta(hours=protocol.SAE_REPORT_HOURS.value)
+        return reporting.report_deadline(self.aware_at)
+
+    @property
+    def entered_late(self):
+        return reporting.entered_late(self.opened_at, self.aware_at)
 
     @property
     def overdue(self):

@@ -92,5 +92,5 @@ def void_signatures(ae, by, reason):
 
 def awaiting_review(adverse_events):
     """The AEs of a queryset without a valid signature, oldest first (two queries)."""
-    aes = adverse_events.select_related("term", "patient__site").prefetch_related("signatures")
+    aes = adverse_events.select_related("term", "patient__site", "sae_report").prefetch_related("signatures")
     return [ae for ae in aes.order_by("onset_date", "pk") if current_signature(ae, list(ae.signatures.all())) is None]

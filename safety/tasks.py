@@ -42,8 +42,8 @@ def claim_sae_notification(report_id):
         .select_related("adverse_event__patient__site", "adverse_event__term")
         .get(pk=report_id)
     )
-    if report.notified_at or report.sending_since:
-        return None
+    if report.notified_at or report.sending_since or report.adverse_event.voided:
+        return None  # sent, in doubt, or entered in error (voided before it went out)
     report.sending_since = timezone.now()
     report.attempts += 1
     report.save()
@@ -57,13 +57,16 @@ def claim_sae_notification(report_id):
         f"Event: {ae.term.term} (MedDRA {ae.term.meddra_code}), CTCAE grade {ae.grade}\n"
         f"Onset: {ae.onset_date:%Y-%m-%d}; site aware: {timezone.localtime(report.aware_at):%Y-%m-%d %H:%M %Z}\n"
         f"Seriousness: {', '.join(criteria)}\n"
+        f"Expectedness: {ae.get_expectedness_display() or 'not assessed'}"
+        f"{' -> SUSAR (suspected unexpected serious adverse reaction)' if ae.susar else ''}\n"
         f"Related to anti-PD-1: {ae.get_relationship_to_anti_pd1_display()}; "
         f"chemotherapy: {ae.get_relationship_to_chemotherapy_display()}; "
         f"local intervention: {ae.get_relationship_to_local_intervention_display() or 'n/a'}\n"
         f"Outcome: {ae.get_outcome_display()}\n"
         f"Report due: {timezone.localtime(report.deadline):%Y-%m-%d %H:%M %Z}\n"
     )
-    return f"[ESO-Shanghai20] SAE {ae.patient.screening_number}: {ae.term.term}", body
+    kind = "SUSAR" if ae.susar else "SAE"
+    return f"[ESO-Shanghai20] {kind} {ae.patient.screening_number}: {ae.term.term}", body
 
 
 def sae_recipients(report_id):
@@ -97,7 +100,9 @@ def resend_pending_sae_reports():
     """Catch-up (celery beat, every 15 minutes): queue every SAE report not yet notified, e.g.
     because the broker was down when it was saved. Reports in doubt are left to a person."""
     pending = list(
-        SaeReport.objects.filter(notified_at__isnull=True, sending_since__isnull=True).values_list("pk", flat=True)
+        SaeReport.objects.filter(
+            notified_at__isnull=True, sending_since__isnull=True, adverse_event__voided=False
+        ).values_list("pk", flat=True)
     )
     for report_id in pending:
         notify_sae.delay(report_id)

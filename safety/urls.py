@@ -11,4 +11,5 @@ urlpatterns = [
     path("patient/<str:screening_number>/add/", views.ae_edit, name="ae_add"),
     path("patient/<str:screening_number>/<int:pk>/", views.ae_detail, name="ae_detail"),
     path("patient/<str:screening_number>/<int:pk>/edit/", views.ae_edit, name="ae_edit"),
+    path("patient/<str:screening_number>/<int:pk>/void/", views.ae_void, name="ae_void"),
 ]

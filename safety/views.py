@@ -5,16 +5,18 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from audit.forms import VoidForm
 from crf.models import Patient
 from crf.patients import get_patient_or_404
 from esotrial import protocol
 
-from . import signing
+from . import reporting, signing
 from .forms import AdverseEventForm, SignatureForm
 from .models import RELATED, AdverseEvent, CtcaeTerm, SaeReport
-from .services import save_adverse_event
+from .services import save_adverse_event, void_adverse_event
 
 SUGGESTIONS = 15
+LISTING_MAX = 50
 
 
 def require_perm(request, perm):
@@ -69,6 +71,24 @@ def ae_edit(request, screening_number, pk=None):
         )
         return redirect("safety:ae_detail", patient.screening_number, ae.pk)
     return render(request, "safety/ae_form.html", {"form": form, "patient": patient, "ae": ae})
+
+
+@require_http_methods(["GET", "POST"])
+def ae_void(request, screening_number, pk):
+    """An AE entered in error leaves the queues and summaries; it stays in the history and exports."""
+    patient = get_patient_or_404(request, screening_number)
+    ae = patient_ae(request, screening_number, pk)
+    require_perm(request, "safety.change_adverseevent")
+    form = VoidForm(request.POST or None)
+    if form.is_valid():
+        void_adverse_event(ae, form.cleaned_data["reason"], request.user)
+        messages.success(request, f"{ae.term.term} (onset {ae.onset_date:%Y-%m-%d}) voided; kept in the audit trail.")
+        return redirect("crf:patient_detail", patient.screening_number)
+    return render(
+        request,
+        "crf/record_void.html",
+        {"form": form, "patient": patient, "record": ae, "title": "Adverse event"},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -132,6 +152,7 @@ def safety_summary(request):
             sae=Count("pk", filter=Q(Exists(live.filter(serious=True))), distinct=True),
             irae=Count("pk", filter=Q(Exists(live.filter(immune_related=True))), distinct=True),
             treatment_related=Count("pk", filter=Q(Exists(live.filter(related))), distinct=True),
+            susar=Count("pk", filter=Q(Exists(live.filter(reporting.SUSAR_Q))), distinct=True),
         )
         .order_by("allocation__arm")
     )
@@ -144,7 +165,18 @@ def safety_summary(request):
     for row in worst:  # patients by term and worst grade
         table.setdefault(row["term__term"], [0] * 5)[row["worst"] - 1] += 1
     terms = sorted(table.items(), key=lambda item: (-sum(item[1]), item[0]))
-    context = {"counts": counts, "terms": terms, "overdue_sae": overdue_sae_reports(request.user)}
+    visible = AdverseEvent.objects.visible_to(request.user).select_related("patient", "term")
+    context = {
+        "counts": counts,
+        "terms": terms,
+        "overdue_sae": overdue_sae_reports(request.user),
+        # Listings, newest first, capped: a DSMB-size list belongs in the export, not on this page.
+        "susars": visible.filter(reporting.SUSAR_Q).order_by("-onset_date")[:LISTING_MAX],
+        "late_sae": SaeReport.objects.filter(reporting.entered_late_q(), adverse_event__in=visible)
+        .select_related("adverse_event__patient", "adverse_event__term")
+        .order_by("-opened_at")[:LISTING_MAX],
+        "listing_max": LISTING_MAX,
+    }
     return render(request, "safety/summary.html", context)
 
 

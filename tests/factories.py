@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import factory
@@ -167,6 +167,8 @@ class AdverseEventFactory(factory.django.DjangoModelFactory):
     ongoing = True
     grade = 3
     serious = True
+    site_aware_at = factory.LazyFunction(lambda: datetime(2025, 4, 21, 9, 30, tzinfo=UTC))
+    expectedness = "expected"
     sae_hospitalization = True
     relationship_to_anti_pd1 = "probable"
     relationship_to_chemotherapy = "unlikely"

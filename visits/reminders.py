@@ -72,7 +72,7 @@ def collect(today, sites=None):
         )
 
     near = timezone.now() + timedelta(hours=protocol.SAE_NEAR_DEADLINE_HOURS.value)
-    reports = SaeReport.objects.filter(notified_at__isnull=True).select_related(
+    reports = SaeReport.objects.filter(notified_at__isnull=True, adverse_event__voided=False).select_related(
         "adverse_event__patient__site", "adverse_event__term"
     )
     for report in reports:

@@ -56,4 +56,5 @@ def test_demo_covers_both_arms_all_modalities_delays_progression_and_death(setti
 
     states = {signing.review_state(ae) for ae in AdverseEvent.objects.all()}
     assert states == {signing.SIGNED, signing.AWAITING_REVIEW}
-    assert SaeReport.objects.filter(notified_at__isnull=False).count() == 1
+    assert SaeReport.objects.filter(notified_at__isnull=False).count() == 2  # a serious pneumonitis, a SUSAR
+    assert [ae.susar for ae in AdverseEvent.objects.filter(serious=True)].count(True) == 1

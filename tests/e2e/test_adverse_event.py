@@ -1,6 +1,7 @@
 """A nurse records pneumonitis grade 2, possibly related to anti-PD-1, an irAE; the investigator signs."""
 
 import pytest
+from django.utils import timezone
 
 from safety import ctcae
 from safety.models import AdverseEvent, CtcaeTerm
@@ -68,7 +69,9 @@ def test_nurse_records_a_serious_pneumonitis_and_a_resolved_diarrhoea(page, nurs
     page.get_by_label("Ongoing").check()
     page.get_by_label("Grade 3").check()
     page.get_by_label("Serious").check()
+    page.get_by_label("Site became aware").fill("2025-04-21T08:15")
     page.get_by_label("Hospitalization or its prolongation").check()
+    page.get_by_label("Expected", exact=True).check()
     page.get_by_label("Relationship to anti pd1").select_option(label="Probable")
     page.get_by_label("Relationship to chemotherapy").select_option(label="Unlikely")
     page.get_by_label("Immune-related (irAE)").check()
@@ -80,7 +83,10 @@ def test_nurse_records_a_serious_pneumonitis_and_a_resolved_diarrhoea(page, nurs
     page.get_by_test_id("review-state").wait_for()
     pneumonitis = AdverseEvent.objects.get(term__term="Pneumonitis")
     assert pneumonitis.serious and pneumonitis.sae_hospitalization and pneumonitis.grade == 3
-    assert pneumonitis.sae_report.aware_at is not None  # the 24-hour clock runs
+    # The 24-hour clock runs from the awareness the nurse entered (Asia/Shanghai), and an SAE
+    # entered long after it says so on its page.
+    assert f"{timezone.localtime(pneumonitis.sae_report.aware_at):%Y-%m-%d %H:%M}" == "2025-04-21 08:15"
+    assert page.get_by_test_id("sae-late").is_visible()
 
     page.goto(f"/patients/{patient.screening_number}/")
     page.get_by_role("link", name="Add adverse event").click()

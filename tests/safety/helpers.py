@@ -26,4 +26,7 @@ def post_ae(client, patient, pk=None, **overrides):
     else:
         url = reverse("safety:ae_add", args=[patient.screening_number])
     data = {k: v for k, v in ae_data(**overrides).items() if v is not None}
+    if data.get("serious") == "on":  # what ICH E2A asks of every serious AE, unless the test says
+        data.setdefault("site_aware_at", f"{data['onset_date']}T18:00")
+        data.setdefault("expectedness", "expected")
     return client.post(url, data)
