@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from .roles import ROLES
 from .scoping import sites_visible_to
 
@@ -14,4 +16,4 @@ def trial_user(request):
             roles.insert(0, "Superuser")
         return {"roles": roles, "sites": [s.code for s in sites_visible_to(user)]}
 
-    return {"trial_user": describe}
+    return {"trial_user": describe, "session_idle_seconds": settings.SESSION_COOKIE_AGE}

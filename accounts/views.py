@@ -1,4 +1,6 @@
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+from django.views.decorators.http import require_POST
 
 from .forms import LockoutAwarePasswordChangeForm
 
@@ -8,3 +10,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
+
+
+@require_POST
+def keep_alive(request):
+    """ "Stay signed in": any request renews the idle timeout (SESSION_SAVE_EVERY_REQUEST)."""
+    return HttpResponse(status=204)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", accounts_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/keep-alive/", accounts_views.keep_alive, name="keep_alive"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("patients/", include("crf.urls")),
     path("randomization/", include("randomization.urls")),

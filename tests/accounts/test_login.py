@@ -102,3 +102,17 @@ def test_logout_is_post_only_and_ends_the_session(nurse_client):
 def test_forms_carry_csrf_tokens(nurse_client):
     body = nurse_client.get(reverse("crf:patient_register")).content.decode()
     assert "csrfmiddlewaretoken" in body
+
+
+def test_keep_alive_renews_the_session_and_only_by_post(nurse_client):
+    from django.urls import reverse
+
+    assert nurse_client.post(reverse("keep_alive")).status_code == 204
+    assert nurse_client.get(reverse("keep_alive")).status_code == 405
+
+
+def test_pages_tell_the_browser_the_idle_timeout(nurse_client, settings):
+    from django.urls import reverse
+
+    page = nurse_client.get(reverse("crf:patient_list")).content.decode()
+    assert f'data-idle-seconds="{settings.SESSION_COOKIE_AGE}"' in page
