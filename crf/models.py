@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
 from accounts.models import TrialSite
@@ -9,6 +11,14 @@ from audit.models import ClinicalRecord
 from esotrial import protocol
 
 from .radiotherapy import course_doses
+
+
+def free_text_limit(field):
+    """The form's max_length, also in the database: a TextField has no length of its own there."""
+    return models.CheckConstraint(
+        condition=LessThanOrEqual(Length(field), protocol.FREE_TEXT_MAX_CHARS.value),
+        name=f"%(app_label)s_%(class)s_{field}_length",
+    )
 
 
 class PatientQuerySet(models.QuerySet):
@@ -125,7 +135,7 @@ class Eligibility(ClinicalRecord):
     systemic_steroids_over_10mg = models.BooleanField(
         "Systemic steroids > 10 mg/day prednisone equivalent", choices=YES_NO, null=True
     )
-    screen_failure_reason = models.TextField(blank=True)
+    screen_failure_reason = models.TextField(blank=True, max_length=protocol.FREE_TEXT_MAX_CHARS.value)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -141,6 +151,7 @@ class Eligibility(ClinicalRecord):
     class Meta(ClinicalRecord.Meta):
         verbose_name_plural = "eligibility"
         permissions = [("confirm_eligibility", "Can confirm eligibility as investigator")]
+        constraints = [*ClinicalRecord.Meta.constraints, free_text_limit("screen_failure_reason")]
 
     def __str__(self):
         return f"Eligibility {self.patient}"
@@ -565,6 +576,7 @@ class FollowUp(ClinicalRecord):
     subsequent_therapy = models.TextField(
         "subsequent anti-cancer therapy",
         blank=True,
+        max_length=protocol.FREE_TEXT_MAX_CHARS.value,
         help_text="Agents/modality and start date; empty if none.",
     )
 
@@ -574,6 +586,7 @@ class FollowUp(ClinicalRecord):
         ordering = ["patient", "contact_date"]
         constraints = [
             *ClinicalRecord.Meta.constraints,
+            free_text_limit("subsequent_therapy"),
             models.CheckConstraint(
                 condition=(
                     models.Q(vital_status="dead") & models.Q(death_date__isnull=False) & ~models.Q(death_cause="")

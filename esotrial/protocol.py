@@ -125,6 +125,9 @@ SAE_REPORT_HOURS = Parameter(
     24, "default", "serious AEs reported to the sponsor within 24 h of site awareness (GCP)", unit="hours"
 )
 
+FREE_TEXT_MAX_CHARS = Parameter(
+    2000, "default", "longest free-text answer (a screen-failure reason, subsequent therapy)", unit="characters"
+)
 REFERENCE_SAFETY_INFORMATION = Parameter(
     "Investigator's Brochure of each anti-PD-1 agent, section 'Reference Safety Information', current edition; "
     "SmPC / package insert for the chemotherapy agents",
