@@ -10,7 +10,7 @@ from audit.services import save_with_reason
 from esotrial import protocol
 
 from . import eligibility as eligibility_rules
-from . import schedule, timeline
+from . import plausibility, schedule, timeline
 from .models import (
     Baseline,
     Eligibility,
@@ -188,8 +188,23 @@ class BaselineForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
             "primary_status": forms.RadioSelect,
         }
 
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+
     def clean_histological_diagnosis_date(self):
-        return clean_past_date(self.cleaned_data["histological_diagnosis_date"], "date of histological diagnosis")
+        label = "date of histological diagnosis"
+        value = clean_past_date(self.cleaned_data["histological_diagnosis_date"], label)
+        problems = timeline.history_date_problems(
+            value,
+            self.patient.year_of_birth,
+            self.patient.consent_date,
+            label,
+            max_years_before_consent=protocol.DIAGNOSIS_MAX_YEARS_BEFORE_CONSENT.value,
+        )
+        if problems:
+            raise forms.ValidationError(problems)
+        return value
 
     def clean(self):
         cleaned = super().clean()
@@ -226,7 +241,12 @@ class LesionForm(forms.ModelForm):
                 field.widget.attrs["class"] = "form-control form-control-sm"
 
     def clean_imaging_date(self):
-        return clean_past_date(self.cleaned_data["imaging_date"], "imaging date")
+        value = clean_past_date(self.cleaned_data["imaging_date"], "imaging date")
+        patient = self.instance.patient  # set by the patient's lesion formset
+        problems = timeline.history_date_problems(value, patient.year_of_birth, patient.consent_date, "imaging date")
+        if problems:
+            raise forms.ValidationError(problems)
+        return value
 
     def clean(self):
         cleaned = super().clean()
@@ -260,6 +280,7 @@ LesionFormSet = forms.inlineformset_factory(
     formset=BaseLesionFormSet,
     extra=1,
     max_num=LESION_FORMSET_MAX,
+    absolute_max=LESION_FORMSET_MAX,  # a tampered TOTAL_FORMS never makes the page build thousands of rows
     validate_max=True,
     can_delete=True,
 )
@@ -359,6 +380,7 @@ class TreatmentCycleForm(PatientRecordForm):
             "chemo_dose_2",
             "weight_kg",
             "bsa_m2",
+            "unusual_values_confirmed",
             "delayed",
             "delay_reason",
             "dose_reduced",
@@ -377,7 +399,15 @@ class TreatmentCycleForm(PatientRecordForm):
         "not_given_reason": "given=False",
         **{
             name: "chemotherapy_given=True"
-            for name in ["chemo_agent_1", "chemo_dose_1", "chemo_agent_2", "chemo_dose_2", "weight_kg", "bsa_m2"]
+            for name in [
+                "chemo_agent_1",
+                "chemo_dose_1",
+                "chemo_agent_2",
+                "chemo_dose_2",
+                "weight_kg",
+                "bsa_m2",
+                "unusual_values_confirmed",
+            ]
         },
         "delay_reason": "delayed=True",
         "dose_reduction_reason": "dose_reduced=True",
@@ -462,7 +492,39 @@ class TreatmentCycleForm(PatientRecordForm):
         for flag, reason in (("delayed", "delay_reason"), ("dose_reduced", "dose_reduction_reason")):
             if cleaned.get(flag):
                 self.require(reason, "Give the reason.")
+        self.check_plausibility(cleaned)
         return cleaned
+
+    def check_plausibility(self, cleaned):
+        """Impossible values are errors; unusual ones are errors until the nurse ticks the confirmation."""
+        units = protocol.CHEMOTHERAPY_AGENTS.value
+        checks = [
+            ("weight_kg", protocol.WEIGHT_KG.value, "kg"),
+            ("bsa_m2", protocol.BSA_M2.value, "m²"),
+            *(
+                (
+                    dose_field,
+                    plausibility.chemotherapy_dose_limits(cleaned[agent_field]),
+                    units[cleaned[agent_field]][1],
+                )
+                for agent_field, dose_field in (("chemo_agent_1", "chemo_dose_1"), ("chemo_agent_2", "chemo_dose_2"))
+                if cleaned.get(agent_field) in units
+            ),
+        ]
+        unusual = False
+        for field, limits, unit in checks:
+            found = plausibility.problem(cleaned.get(field), limits, unit.replace("m2", "m²"))
+            if found is None or field in self.errors:
+                continue
+            kind, message = found
+            if kind == plausibility.HARD:
+                self.add_error(field, message)
+            else:
+                unusual = True
+                if not cleaned.get("unusual_values_confirmed"):
+                    self.add_error(field, message)
+        # The tick means "these unusual values are right": kept only while there are some.
+        cleaned["unusual_values_confirmed"] = unusual and bool(cleaned.get("unusual_values_confirmed"))
 
     def save(self, commit=True):
         self.instance.cycle_number = self.cycle_number

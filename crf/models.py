@@ -10,6 +10,7 @@ from accounts.scoping import sites_visible_to
 from audit.models import ClinicalRecord
 from esotrial import protocol
 
+from . import plausibility
 from .radiotherapy import course_doses
 
 
@@ -351,6 +352,11 @@ class TreatmentCycle(ClinicalRecord):
     chemo_dose_2 = models.DecimalField("dose 2 (mg/m² or AUC)", max_digits=7, decimal_places=1, null=True, blank=True)
     weight_kg = models.DecimalField("weight (kg)", max_digits=4, decimal_places=1, null=True, blank=True)
     bsa_m2 = models.DecimalField("body surface area (m²)", max_digits=3, decimal_places=2, null=True, blank=True)
+    unusual_values_confirmed = models.BooleanField(
+        "confirm unusual values",
+        default=False,
+        help_text="Ticked by the nurse when a dose, weight or body surface area outside the usual range is correct.",
+    )
     delayed = models.BooleanField(choices=YES_NO, default=False)
     delay_reason = models.CharField(max_length=200, blank=True)
     dose_reduced = models.BooleanField(choices=YES_NO, default=False)
@@ -388,6 +394,10 @@ class TreatmentCycle(ClinicalRecord):
                 condition=models.Q(given=False) | (~models.Q(anti_pd1_agent="") & models.Q(anti_pd1_dose_mg__gt=0)),
                 name="given_cycle_has_anti_pd1",
             ),
+            plausibility.hard_limit_constraint("weight_kg", protocol.WEIGHT_KG.value, "cycle_weight_possible"),
+            plausibility.hard_limit_constraint("bsa_m2", protocol.BSA_M2.value, "cycle_bsa_possible"),
+            plausibility.chemotherapy_dose_constraint("chemo_agent_1", "chemo_dose_1", "cycle_chemo_dose_1_possible"),
+            plausibility.chemotherapy_dose_constraint("chemo_agent_2", "chemo_dose_2", "cycle_chemo_dose_2_possible"),
         ]
 
     def __str__(self):

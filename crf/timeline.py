@@ -46,3 +46,19 @@ def date_problems(value, dates, label, *, after_randomization=False, allow_after
     if not allow_after_death and dates.death and value > dates.death:
         problems.append(f"The {label} cannot be after the date of death ({dates.death:%Y-%m-%d}).")
     return problems
+
+
+def history_date_problems(value, year_of_birth, consent, label, max_years_before_consent=None):
+    """Dates from before the study (diagnosis, baseline imaging): not before the patient was born,
+    and, where a limit is given, not implausibly long before consent (a typed 1900 or 2015 for 2025)."""
+    if value is None:
+        return []
+    problems = []
+    if year_of_birth and value.year < year_of_birth:
+        problems.append(f"The {label} cannot precede the year of birth ({year_of_birth}).")
+    elif max_years_before_consent and consent and value < consent.replace(year=consent.year - max_years_before_consent):
+        problems.append(
+            f"The {label} is more than {max_years_before_consent} years before consent ({consent:%Y-%m-%d}): "
+            "check the year."
+        )
+    return problems

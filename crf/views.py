@@ -260,7 +260,7 @@ def patient_baseline(request, screening_number):
     patient = get_patient_or_404(request, screening_number)
     baseline = one_to_one(patient, "baseline")
     require_perm(request, "crf.change_baseline" if baseline else "crf.add_baseline")
-    form = BaselineForm(request.POST or None, instance=baseline)
+    form = BaselineForm(request.POST or None, instance=baseline, patient=patient)
     if form.is_valid():
         form.instance.patient = patient
         return save_reasoned_form(request, form, patient, "Baseline")

@@ -10,6 +10,20 @@ from datetime import date
 
 
 @dataclass(frozen=True)
+class Range:
+    """Plausible values: outside hard limits a value is impossible (refused, and a database
+    constraint); outside soft limits it is unusual (saved once the nurse confirms it)."""
+
+    hard_min: float
+    hard_max: float
+    soft_min: float
+    soft_max: float
+
+    def __str__(self):
+        return f"usual {self.soft_min:g}–{self.soft_max:g}, possible {self.hard_min:g}–{self.hard_max:g}"
+
+
+@dataclass(frozen=True)
 class Parameter:
     value: object
     source: str  # "protocol" (published abstract/registry) or "default" (predecessor trial, GCP)
@@ -90,6 +104,29 @@ CHEMOTHERAPY_AGENTS = Parameter(
     },
     "default",
     "platinum doublets: taxane + platinum, or fluoropyrimidine + cisplatin",
+)
+
+# Per administration, in the agent's unit (mg/m² or carboplatin AUC). Usual: the doses of the
+# taxane/platinum and fluoropyrimidine regimens used with anti-PD-1 in ESCC (3-weekly schedules).
+CHEMOTHERAPY_DOSE_RANGES = Parameter(
+    {
+        "paclitaxel": Range(20, 300, 135, 175),
+        "nab_paclitaxel": Range(20, 400, 100, 260),
+        "docetaxel": Range(10, 120, 60, 75),
+        "cisplatin": Range(10, 120, 60, 80),
+        "carboplatin": Range(1, 10, 4, 6),
+        "nedaplatin": Range(10, 150, 70, 100),
+        "fluorouracil": Range(100, 5000, 750, 1000),
+        "capecitabine": Range(200, 2500, 1000, 1250),
+    },
+    "default",
+    "dose per administration (mg/m² or AUC): hard limits refuse, usual ranges ask for confirmation",
+)
+WEIGHT_KG = Parameter(Range(20, 250, 35, 150), "default", "body weight at a cycle", unit="kg")
+BSA_M2 = Parameter(Range(0.8, 3.0, 1.2, 2.4), "default", "body surface area at a cycle", unit="m²")
+RT_MAX_DOSE_PER_FRACTION_GY = Parameter(30, "default", "largest single fraction (SBRT)", unit="Gy")
+DIAGNOSIS_MAX_YEARS_BEFORE_CONSENT = Parameter(
+    10, "default", "a histological diagnosis older than this is a typing error", unit="years"
 )
 
 # --- Local intervention (combined arm) ---

@@ -196,7 +196,7 @@ class Signature(models.Model):
     meaning = models.CharField(max_length=10, choices=Meaning.choices)
     values_hash = models.CharField(max_length=64)
     voided_at = models.DateTimeField(null=True, blank=True)
-    void_reason = models.CharField(max_length=500, blank=True)
+    void_reason = models.TextField(blank=True)  # "Record edited: " + a reason of up to 500 characters
     history = HistoricalRecords()
 
     class Meta:

@@ -28,7 +28,7 @@ def term_search(request):
     """Terms whose name or organ class contains the typed text, with their grade definitions."""
     query = request.GET.get("q", "").strip()
     terms = CtcaeTerm.objects.filter(version=protocol.CTCAE_VERSION.value)
-    if len(query) >= 2:
+    if len(query) >= 2 and "\x00" not in query:  # PostgreSQL text cannot hold NUL: no term has one
         terms = terms.filter(Q(term__icontains=query) | Q(soc__icontains=query))
     else:
         terms = terms.none()

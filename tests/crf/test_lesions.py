@@ -142,3 +142,12 @@ def test_target_row_with_a_blank_organ_is_a_form_error(nurse_client, patient):
     assert response.status_code == 200
     assert response.context["formset"].forms[0].errors["organ"]
     assert not MetastaticLesion.objects.exists()
+
+
+def test_tampered_form_count_builds_no_more_than_the_table_allows(nurse_client, patient):
+    url = reverse("crf:patient_lesions", args=[patient.screening_number])
+    data = {"lesions-TOTAL_FORMS": str(10**25), "lesions-INITIAL_FORMS": "0", "reason_for_change": ""}
+    data["loaded_version"] = str(lesion_table_version(patient))
+    response = nurse_client.post(url, data)
+    assert response.status_code == 200
+    assert len(response.context["formset"].forms) <= 8

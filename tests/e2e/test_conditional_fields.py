@@ -114,9 +114,10 @@ def test_every_conditional_field_follows_its_condition(page, nurse, patient):
             page.goto(url)
             reveal(page, form_class.show_when, controlling)
             set_control(page, controlling, dependents[0][1])
-            page.get_by_role("button", name="Save", exact=True).click()
+            with page.expect_navigation():
+                page.get_by_role("button", name="Save", exact=True).click()
             messages = page.locator(".invalid-feedback, .errorlist, .alert-danger")
-            assert messages.count() > 0, f"{form_class.__name__}: no message after an incomplete save"
+            assert messages.count() > 0, f"{form_class.__name__} ({controlling}): no message after an incomplete save"
             for index in range(messages.count()):
                 assert messages.nth(index).is_visible(), (
                     f"{form_class.__name__} ({controlling}={dependents[0][1]}): hidden message "

@@ -222,3 +222,20 @@ def test_monitor_cannot_void_an_ae(client, monitor, treated_patient, terms):
     assert client.post(url, {"reason": "x"}).status_code == 403
     ae.refresh_from_db()
     assert not ae.voided
+
+
+def test_longest_reason_for_change_voids_a_signature_without_error(nurse_client, investigator, treated_patient, terms):
+    from audit.forms import latest_version
+    from safety.signing import sign
+    from tests.factories import PASSWORD
+
+    ae = AdverseEventFactory(patient=treated_patient, serious=False, sae_hospitalization=False, grade=2)
+    sign(ae, investigator, PASSWORD, "reviewed")
+    data = ae_data(grade="1", reason_for_change="r" * 500, loaded_version=latest_version(ae))
+    assert post_ae(nurse_client, treated_patient, pk=ae.pk, **data).status_code == 302
+    assert ae.signatures.get().void_reason.endswith("r" * 500)
+
+
+def test_term_search_with_a_nul_byte_finds_nothing(nurse_client):
+    response = nurse_client.get(reverse("safety:term_search"), {"q": "pn\x00eu"})
+    assert response.status_code == 200 and response.json() == {"results": []}
