@@ -364,6 +364,10 @@ class PatientRecordForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
         """Rows that belong to the record and are entered on the same form (none by default)."""
 
 
+# The induction regimen carried from one cycle to the next.
+CHEMOTHERAPY_FIELDS = ["chemo_agent_1", "chemo_dose_1", "chemo_agent_2", "chemo_dose_2", "weight_kg", "bsa_m2"]
+
+
 class TreatmentCycleForm(PatientRecordForm):
     class Meta:
         model = TreatmentCycle
@@ -427,11 +431,16 @@ class TreatmentCycleForm(PatientRecordForm):
         self.fields["anti_pd1_agent"].help_text = "Usual flat doses [default]: " + ", ".join(
             f"{name} {dose} {unit}" for name, dose, unit in agents.values()
         )
-        if self.previous and not self.instance.pk:
-            # Most patients stay on the same agent: offer last cycle's as the starting point.
-            self.initial.setdefault("anti_pd1_agent", self.previous.anti_pd1_agent)
-            self.initial.setdefault("anti_pd1_dose_mg", self.previous.anti_pd1_dose_mg)
         self.window = schedule.next_cycle_window(self.previous.day1_date) if self.previous else None
+        if self.previous and not self.instance.pk:
+            # Most patients stay on the same regimen: last cycle's is the starting point (the
+            # nurse changes what differs), and day 1 is the planned date.
+            carried = ["anti_pd1_agent", "anti_pd1_dose_mg"]
+            if self.phase != schedule.MAINTENANCE:
+                carried += [*CHEMOTHERAPY_FIELDS, "chemotherapy_given"]
+            for name in carried:
+                self.initial.setdefault(name, getattr(self.previous, name))
+            self.initial.setdefault("day1_date", self.window.planned)
         if self.window:
             early, late = protocol.CYCLE_WINDOW_EARLY_DAYS.value, protocol.CYCLE_WINDOW_LATE_DAYS.value
             when = (

@@ -14,6 +14,7 @@ from audit import history
 from audit.forms import VoidForm
 from audit.services import save_with_reason, void
 from esotrial import protocol
+from esotrial.redirects import redirect_back
 from randomization.models import Arm
 
 from . import recist, schedule
@@ -356,12 +357,14 @@ def record_edit(request, screening_number, kind, pk=None):
                     f"The overall response {record.overall_response} was kept although "
                     f"the measurements imply {form.computed}.",
                 )
-        return redirect("crf:patient_detail", patient.screening_number)
+        # "Save and add an adverse event" sends the next page along with the form.
+        return redirect_back(request, reverse("crf:patient_detail", args=[patient.screening_number]))
     context = {
         "form": form,
         "patient": patient,
         "title": kind.title,
         "bed_preview": kind.model is LocalIntervention,
+        "then_add_ae": kind.model is TreatmentCycle,
         "alpha_beta": protocol.BED_ALPHA_BETA_GY.value,
         "void_url": reverse("crf:record_void", args=[patient.screening_number, slug, instance.pk])
         if instance and not kind.one_per_patient

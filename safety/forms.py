@@ -114,9 +114,20 @@ class AdverseEventForm(PatientRecordForm):
         self.had_chemotherapy = TreatmentCycle.objects.filter(
             patient=self.patient, voided=False, chemotherapy_given=True
         ).exists()
+        if not self.instance.pk:
+            # What most new AEs are: still going on, nothing changed in the treatment, no treatment
+            # given (the outcome then follows "ongoing" on the page: static/js/adverse_event.js).
+            for name, value in (
+                ("ongoing", True),
+                ("outcome", AdverseEvent.Outcome.NOT_RECOVERED),
+                ("action_anti_pd1", Action.NONE),
+                ("action_chemotherapy", Action.NONE),
+                ("treatment_given", AdverseEvent.Treatment.NONE),
+            ):
+                self.initial.setdefault(name, value)
         if not self.had_chemotherapy and not self.instance.pk:
-            self.initial.setdefault("relationship_to_chemotherapy", Relationship.NOT_APPLICABLE)
-            self.initial.setdefault("action_chemotherapy", Action.NOT_APPLICABLE)
+            self.initial["relationship_to_chemotherapy"] = Relationship.NOT_APPLICABLE
+            self.initial["action_chemotherapy"] = Action.NOT_APPLICABLE
         self.had_local_intervention = LocalIntervention.objects.filter(
             lesion__patient=self.patient, voided=False
         ).exists()

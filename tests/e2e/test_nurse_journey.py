@@ -25,7 +25,7 @@ def test_nurse_registers_screens_and_treats_a_patient(page, nurse, investigator,
     page.get_by_label("Male", exact=True).check()
     page.get_by_label("Year of birth").fill("1958")
     page.get_by_label("Date informed consent signed").fill(RECENT)
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     assert page.get_by_test_id("screening-number").inner_text() == "SH01-0001"
 
     # Three lesions, one row at a time, on the lesion table.
@@ -51,7 +51,7 @@ def test_nurse_registers_screens_and_treats_a_patient(page, nurse, investigator,
     page.get_by_label("Synchronous").check()
     page.get_by_role("group", name="Prior anti-PD-1 exposure").get_by_label("No").check()
     page.get_by_label("First line").check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     assert "Baseline: complete" in page.get_by_test_id("form-states").inner_text()
 
     page.goto("/patients/SH01-0001/eligibility/")
@@ -73,7 +73,7 @@ def test_nurse_registers_screens_and_treats_a_patient(page, nurse, investigator,
         "Systemic steroids",
     ]:
         page.get_by_role("group", name=label).get_by_label("No").check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     assert "3 lesions counted" in page.get_by_test_id("eligibility-card").inner_text()
 
     # The investigator confirms eligibility and randomizes.
@@ -81,7 +81,7 @@ def test_nurse_registers_screens_and_treats_a_patient(page, nurse, investigator,
     log_in(page, "investigator.sh01", PASSWORD)
     page.goto("/patients/SH01-0001/eligibility/")
     page.get_by_label("I confirm, as investigator").check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     assert page.get_by_test_id("patient-status").inner_text() == "Eligible"
     page.get_by_role("link", name="Randomize").click()
     assert "2–4 lesions" in page.get_by_test_id("strata").inner_text()
@@ -100,7 +100,7 @@ def test_nurse_registers_screens_and_treats_a_patient(page, nurse, investigator,
     page.get_by_label("Day 1 (date given or due)").fill(cycle_day)
     page.get_by_label("Anti-PD-1 agent").select_option(label="Camrelizumab")
     page.get_by_label("Anti-PD-1 dose (mg)").fill("200")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     assert cycle_day in page.get_by_test_id("cycles-card").inner_text()
     assert page.get_by_test_id("patient-status").inner_text() == "On treatment"
 
@@ -116,5 +116,5 @@ def test_nurse_registers_screens_and_treats_a_patient(page, nurse, investigator,
     page.get_by_label("Total dose (Gy)").fill("50")
     page.get_by_label("Number of fractions").fill("5")
     assert "BED₁₀ 100.0 Gy" in page.get_by_test_id("bed-preview").inner_text()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     assert "BED₁₀ 100.0 Gy" in page.get_by_test_id("lesion-table").inner_text()
