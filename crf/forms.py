@@ -612,6 +612,11 @@ class LocalInterventionForm(PatientRecordForm):
                 )
             if fractions is not None and not 1 <= fractions <= protocol.RT_MAX_FRACTIONS.value:
                 self.add_error("fractions", f"Between 1 and {protocol.RT_MAX_FRACTIONS.value} fractions.")
+            largest = protocol.RT_MAX_DOSE_PER_FRACTION_GY.value
+            if dose and fractions and fractions >= 1 and dose / fractions > largest and "fractions" not in self.errors:
+                self.add_error(
+                    "fractions", f"{dose / fractions:.1f} Gy per fraction is not possible (at most {largest} Gy)."
+                )
             if (
                 cleaned.get("rt_technique") == "sbrt"
                 and dose
@@ -625,6 +630,8 @@ class LocalInterventionForm(PatientRecordForm):
                     f"SBRT per protocol is ≤ {protocol.SBRT_MAX_FRACTIONS.value} fractions of ≥ "
                     f"{protocol.SBRT_MIN_DOSE_PER_FRACTION_GY.value} Gy [default]; choose the technique that was used.",
                 )
+        if modality == "ablation" and cleaned.get("ablation_sessions") == 0:
+            self.add_error("ablation_sessions", "An ablation has at least one session.")
         if cleaned.get("completed_as_planned") is False:
             self.require("not_completed_reason", "Say why it was not completed as planned.")
         return cleaned

@@ -462,6 +462,7 @@ class LocalIntervention(ClinicalRecord):
                     ~models.Q(rt_technique="")
                     & models.Q(total_dose_gy__gt=0, total_dose_gy__lte=80)
                     & models.Q(fractions__gte=1, fractions__lte=40)
+                    & models.Q(total_dose_gy__lte=models.F("fractions") * protocol.RT_MAX_DOSE_PER_FRACTION_GY.value)
                 ),
                 name="rt_has_plausible_dose",
             ),

@@ -85,3 +85,23 @@ def test_lesion_imaging_before_birth_is_refused(nurse_client, patient):
     assert response.status_code == 200
     form_errors = response.context["formset"].forms[0].errors
     assert "cannot precede the year of birth (1960)" in form_errors["imaging_date"][0]
+
+
+# --- Local intervention ---
+
+
+def test_more_than_30_gy_per_fraction_is_refused(nurse_client, randomized_patient):
+    from .test_local_interventions import add_intervention
+
+    # 60 Gy in one fraction: 60 Gy per fraction, above the largest single fraction of 30 Gy.
+    response = add_intervention(nurse_client, randomized_patient, total_dose_gy="60", fractions="1")
+    assert "60.0 Gy per fraction is not possible" in cycle_errors(response)["fractions"][0]
+
+
+def test_ablation_with_no_session_is_refused(nurse_client, randomized_patient):
+    from .test_local_interventions import add_intervention
+
+    response = add_intervention(
+        nurse_client, randomized_patient, modality="ablation", ablation_type="mwa", ablation_sessions="0"
+    )
+    assert "at least one session" in cycle_errors(response)["ablation_sessions"][0]
