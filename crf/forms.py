@@ -378,12 +378,7 @@ class TreatmentCycleForm(PatientRecordForm):
             "anti_pd1_agent",
             "anti_pd1_dose_mg",
             "chemotherapy_given",
-            "chemo_agent_1",
-            "chemo_dose_1",
-            "chemo_agent_2",
-            "chemo_dose_2",
-            "weight_kg",
-            "bsa_m2",
+            *CHEMOTHERAPY_FIELDS,
             "unusual_values_confirmed",
             "delayed",
             "delay_reason",
@@ -401,18 +396,7 @@ class TreatmentCycleForm(PatientRecordForm):
 
     show_when = {
         "not_given_reason": "given=False",
-        **{
-            name: "chemotherapy_given=True"
-            for name in [
-                "chemo_agent_1",
-                "chemo_dose_1",
-                "chemo_agent_2",
-                "chemo_dose_2",
-                "weight_kg",
-                "bsa_m2",
-                "unusual_values_confirmed",
-            ]
-        },
+        **{name: "chemotherapy_given=True" for name in [*CHEMOTHERAPY_FIELDS, "unusual_values_confirmed"]},
         "delay_reason": "delayed=True",
         "dose_reduction_reason": "dose_reduced=True",
     }
