@@ -114,3 +114,21 @@ def test_superuser_cannot_delete_a_clinical_row_in_the_admin(client, admin_user,
     response = client.post(reverse("admin:crf_patient_delete", args=[patient.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert patient.history.filter(history_type="-").count() == 0
+
+
+def test_axes_cleanup_action_answers_without_error(client, admin_user):
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.create(
+        username="nurse.sh01",
+        ip_address="127.0.0.1",
+        user_agent="",
+        http_accept="",
+        path_info="/",
+        failures_since_start=1,
+    )
+    client.force_login(admin_user)
+    url = reverse("admin:axes_accessattempt_changelist")
+    data = {"action": "cleanup_expired_attempts", "_selected_action": [str(attempt.pk)], "index": "0"}
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200 and "Cleaned up" in response.content.decode()
