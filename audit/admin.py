@@ -1,5 +1,5 @@
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -7,13 +7,11 @@ from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from esotrial.admin_site import SafeActionsMixin
-
 from .exports import resource_for
 from .history import version_rows
 
 
-class ReadOnlyAdminMixin(SafeActionsMixin):
+class ReadOnlyAdminMixin:
     """For rows written only by services (signatures, reminders, the randomization list): view only."""
 
     def has_add_permission(self, request):
@@ -26,7 +24,7 @@ class ReadOnlyAdminMixin(SafeActionsMixin):
         return False
 
 
-class ScopedHistoryAdmin(SafeActionsMixin, SimpleHistoryAdmin):
+class ScopedHistoryAdmin(SimpleHistoryAdmin):
     """SimpleHistoryAdmin whose history pages obey get_queryset() and never write.
 
     simple-history falls back to the history table when get_queryset() misses the row, which
@@ -39,7 +37,10 @@ class ScopedHistoryAdmin(SafeActionsMixin, SimpleHistoryAdmin):
     object_history_form_template = "admin/audit/history_version.html"
 
     def _visible_object(self, request, object_id):
-        return get_object_or_404(self.get_queryset(request), pk=object_id)
+        obj = self.get_object(request, object_id)  # None for another site's row or a malformed id
+        if obj is None:
+            raise Http404
+        return obj
 
     def history_view(self, request, object_id, extra_context=None):
         self._visible_object(request, object_id)
@@ -51,6 +52,8 @@ class ScopedHistoryAdmin(SafeActionsMixin, SimpleHistoryAdmin):
         obj = self._visible_object(request, object_id)
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
+        if not str(version_id).isdigit():
+            raise Http404
         version = get_object_or_404(self.model.history.filter(**{self.model._meta.pk.attname: obj.pk}), pk=version_id)
         opts = self.model._meta
         context = {

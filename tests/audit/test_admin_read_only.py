@@ -132,3 +132,10 @@ def test_axes_cleanup_action_answers_without_error(client, admin_user):
     data = {"action": "cleanup_expired_attempts", "_selected_action": [str(attempt.pk)], "index": "0"}
     response = client.post(url, data, follow=True)
     assert response.status_code == 200 and "Cleaned up" in response.content.decode()
+
+
+def test_malformed_history_ids_are_not_found(client, data_manager, baseline):
+    client.force_login(data_manager)
+    assert client.get(f"/admin/crf/baseline/{baseline.pk}/history/abc/").status_code == 404
+    assert client.get("/admin/crf/baseline/abc/history/1/").status_code == 404
+    assert client.get("/admin/crf/baseline/abc/history/").status_code == 404
