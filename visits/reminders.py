@@ -166,20 +166,19 @@ def claim(user, items, today):
         (row.kind, row.item_key): row
         for row in ReminderLog.objects.filter(recipient=user, item_key__in=[i.key for i in items])
     }
-    claimed = []
-    for item in items:
-        row = logs.get((item.kind, item.key))
-        if row is None:
-            row = ReminderLog.objects.create(
-                kind=item.kind, item_key=item.key, patient=item.patient, recipient=user, sent_on=today
-            )
-        elif row.state == ReminderLog.State.FAILED:
-            row.state, row.sent_on = ReminderLog.State.SENDING, today
-            row.save(update_fields=["state", "sent_on"])
-        else:
-            continue
-        claimed.append((item, row))
-    return claimed
+    new = [item for item in items if (item.kind, item.key) not in logs]
+    retried = [
+        (item, logs[(item.kind, item.key)])
+        for item in items
+        if (item.kind, item.key) in logs and logs[(item.kind, item.key)].state == ReminderLog.State.FAILED
+    ]
+    ReminderLog.objects.filter(pk__in=[row.pk for _, row in retried]).update(
+        state=ReminderLog.State.SENDING, sent_on=today
+    )
+    created = ReminderLog.objects.bulk_create(
+        ReminderLog(kind=i.kind, item_key=i.key, patient=i.patient, recipient=user, sent_on=today) for i in new
+    )
+    return list(zip(new, created, strict=True)) + retried
 
 
 def mark_sent(rows):
