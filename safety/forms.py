@@ -102,9 +102,10 @@ class AdverseEventForm(PatientRecordForm):
         super().__init__(*args, **kwargs)
         self.fields["grade"].choices = AdverseEvent._meta.get_field("grade").choices
         self.fields["site_aware_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-        self.fields[
-            "expectedness"
-        ].help_text = f"Against the reference safety information: {protocol.REFERENCE_SAFETY_INFORMATION.value}."
+        expectedness = self.fields["expectedness"]
+        expectedness.choices = [choice for choice in expectedness.choices if choice[0]]  # radios: no "-----"
+        reference = protocol.REFERENCE_SAFETY_INFORMATION.value
+        expectedness.help_text = f"Against the reference safety information: {reference}."
         # Everyone receives anti-PD-1: its relationship is always assessed.
         self.fields["relationship_to_anti_pd1"].choices = [
             choice
