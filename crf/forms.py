@@ -491,19 +491,11 @@ class TreatmentCycleForm(PatientRecordForm):
     def check_plausibility(self, cleaned):
         """Impossible values are errors; unusual ones are errors until the nurse ticks the confirmation."""
         units = protocol.CHEMOTHERAPY_AGENTS.value
-        checks = [
-            ("weight_kg", protocol.WEIGHT_KG.value, "kg"),
-            ("bsa_m2", protocol.BSA_M2.value, "m²"),
-            *(
-                (
-                    dose_field,
-                    plausibility.chemotherapy_dose_limits(cleaned[agent_field]),
-                    units[cleaned[agent_field]][1],
-                )
-                for agent_field, dose_field in (("chemo_agent_1", "chemo_dose_1"), ("chemo_agent_2", "chemo_dose_2"))
-                if cleaned.get(agent_field) in units
-            ),
-        ]
+        checks = [("weight_kg", protocol.WEIGHT_KG.value, "kg"), ("bsa_m2", protocol.BSA_M2.value, "m²")]
+        for agent_field, dose_field in (("chemo_agent_1", "chemo_dose_1"), ("chemo_agent_2", "chemo_dose_2")):
+            agent = cleaned.get(agent_field)
+            if agent in units:
+                checks.append((dose_field, plausibility.chemotherapy_dose_limits(agent), units[agent][1]))
         unusual = False
         for field, limits, unit in checks:
             found = plausibility.problem(cleaned.get(field), limits, unit.replace("m2", "m²"))

@@ -52,9 +52,6 @@ class Relationship(models.TextChoices):
     DEFINITE = "definite", "Definite"
 
 
-RELATED = set(reporting.RELATED_CODES)
-
-
 class Action(models.TextChoices):
     NONE = "none", "None"
     DELAYED = "delayed", "Delayed"

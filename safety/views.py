@@ -12,7 +12,7 @@ from esotrial import protocol
 
 from . import reporting, signing
 from .forms import AdverseEventForm, SignatureForm
-from .models import RELATED, AdverseEvent, CtcaeTerm, SaeReport
+from .models import AdverseEvent, CtcaeTerm, SaeReport
 from .services import save_adverse_event, void_adverse_event
 
 SUGGESTIONS = 15
@@ -138,11 +138,6 @@ def safety_summary(request):
     require_perm(request, "safety.view_adverseevent")
     patients = Patient.objects.visible_to(request.user).filter(allocation__isnull=False)
     live = AdverseEvent.objects.filter(voided=False, patient=OuterRef("pk"))
-    related = (
-        Q(relationship_to_anti_pd1__in=RELATED)
-        | Q(relationship_to_chemotherapy__in=RELATED)
-        | Q(relationship_to_local_intervention__in=RELATED)
-    )
     counts = (
         patients.values("allocation__arm")
         .annotate(
@@ -151,7 +146,7 @@ def safety_summary(request):
             grade3=Count("pk", filter=Q(Exists(live.filter(grade__gte=3))), distinct=True),
             sae=Count("pk", filter=Q(Exists(live.filter(serious=True))), distinct=True),
             irae=Count("pk", filter=Q(Exists(live.filter(immune_related=True))), distinct=True),
-            treatment_related=Count("pk", filter=Q(Exists(live.filter(related))), distinct=True),
+            treatment_related=Count("pk", filter=Q(Exists(live.filter(reporting.SUSPECTED_REACTION_Q))), distinct=True),
             susar=Count("pk", filter=Q(Exists(live.filter(reporting.SUSAR_Q))), distinct=True),
         )
         .order_by("allocation__arm")
