@@ -10,6 +10,8 @@ from .models import (
     FollowUp,
     LocalIntervention,
     MetastaticLesion,
+    NewAnticancerTherapy,
+    NonTargetStatus,
     OffStudy,
     Patient,
     TargetMeasurement,
@@ -120,6 +122,13 @@ class FollowUpAdmin(PatientRecordAdmin):
     date_hierarchy = "contact_date"
 
 
+@admin.register(NewAnticancerTherapy)
+class NewAnticancerTherapyAdmin(PatientRecordAdmin):
+    list_display = ["patient", "start_date", "therapy_type", "description", "intent", "voided"]
+    list_filter = ["patient__site", ArmFilter, StatusFilter, "therapy_type", "start_date", "voided"]
+    date_hierarchy = "start_date"
+
+
 @admin.register(EndOfTreatment)
 class EndOfTreatmentAdmin(PatientRecordAdmin):
     list_display = ["patient", "end_date", "reason", "voided"]
@@ -156,5 +165,21 @@ class TargetMeasurementAdmin(ClinicalRecordAdmin):
 
     def get_queryset(self, request):
         return TargetMeasurement.objects.filter(
+            assessment__patient__in=Patient.objects.visible_to(request.user, include_voided=True)
+        )
+
+
+@admin.register(NonTargetStatus)
+class NonTargetStatusAdmin(ClinicalRecordAdmin):
+    """Goes with its assessment (no void of its own), scoped like the target measurements."""
+
+    patient_path = "assessment__patient"
+    list_display = ["assessment", "lesion", "status"]
+    list_filter = ["assessment__patient__site", ArmFilter, StatusFilter, "status"]
+    search_fields = ["assessment__patient__screening_number"]
+    list_select_related = ["assessment__patient", "lesion"]
+
+    def get_queryset(self, request):
+        return NonTargetStatus.objects.filter(
             assessment__patient__in=Patient.objects.visible_to(request.user, include_voided=True)
         )

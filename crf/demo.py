@@ -24,6 +24,8 @@ from .models import (
     FollowUp,
     LocalIntervention,
     MetastaticLesion,
+    NewAnticancerTherapy,
+    NonTargetStatus,
     OffStudy,
     Patient,
     TargetMeasurement,
@@ -125,6 +127,8 @@ def seed_patients(sites, users):
             if eligibility and eligibility.confirmed_by_id:
                 seed_treatment(patient, eligibility, rng, nurse, investigator)
             created += 1
+        if site == sites[0]:
+            created += seed_endpoint_examples(site, nurse, investigator)
     return created
 
 
@@ -150,6 +154,151 @@ LOCATIONS = {
 }
 
 
+def _lesion(label, organ, longest, target, short_axis=None, **fields):
+    return dict(
+        label=label,
+        organ=organ,
+        location=LOCATIONS[organ],
+        longest_diameter_mm=Decimal(longest),
+        short_axis_mm=None if short_axis is None else Decimal(short_axis),
+        target_lesion=target,
+        **fields,
+    )
+
+
+W = Decimal
+# The cases the endpoint rules exist for (crf.recist, crf.endpoints), one patient each:
+# (initials, lesions, assessments as (weeks after randomization, size factor(s), new lesions),
+#  week treatment ended or None, new anticancer therapy (week, type, description) or None)
+ENDPOINT_EXAMPLES = [
+    # Non-target disease only (a lytic bone lesion, a 12 mm node): NON-CR/NON-PD, then the bone
+    # lesion progresses unequivocally: PD.
+    (
+        "NTO",
+        [_lesion("L1", "bone", 22, False), _lesion("L2", "non_regional_ln", 16, False, short_axis=12)],
+        [(6, W("0.9"), False), (12, W("0.9"), False), (21, W("1.3"), False)],
+        21,
+        None,
+    ),
+    # A nodal target reaching CR: node 18 → 8.1 mm short axis (normal), lung target gone; sum 8.1, not 0.
+    (
+        "NOD",
+        [_lesion("L1", "non_regional_ln", 24, True, short_axis=18), _lesion("L2", "lung", 16, True)],
+        [(6, W("0.6"), False), (12, {"L1": W("0.45"), "L2": W(0)}, False), (21, {"L1": W("0.45"), "L2": W(0)}, False)],
+        None,
+        None,
+    ),
+    # Treatment stopped, second-line docetaxel started before progression: PFS censored (CNSR 2)
+    # at the last adequate assessment before it.
+    (
+        "NAT",
+        [_lesion("L1", "liver", 30, True)],
+        [(6, W("0.9"), False), (12, W("0.85"), False), (24, W("1.4"), False)],
+        14,
+        (15, "systemic", "Docetaxel 75 mg/m² every 3 weeks, second line"),
+    ),
+    # One assessment, then none until progression at week 30: two scheduled assessments were
+    # missed, so PFS is censored (CNSR 3) at the week-6 assessment.
+    (
+        "MIS",
+        [_lesion("L1", "lung", 25, True)],
+        [(6, W("0.8"), False), (30, W("1.3"), False)],
+        30,
+        None,
+    ),
+]
+
+
+def seed_endpoint_examples(site, nurse, investigator):
+    """The demo's scripted patients (ENDPOINT_EXAMPLES), randomized about 8 months ago."""
+    today = timezone.localdate()
+    created = 0
+    for initials, lesions, visits, ended_week, new_therapy in ENDPOINT_EXAMPLES:
+        randomized_on = today - timedelta(weeks=34)
+        patient = Patient(
+            site=site, initials=initials, sex="M", year_of_birth=1960, consent_date=randomized_on - timedelta(days=9)
+        )
+        register_patient(patient, by=nurse)
+        for spec in lesions:
+            save_with_reason(
+                MetastaticLesion(
+                    patient=patient,
+                    imaging_method="ct",
+                    imaging_date=patient.consent_date,
+                    pathologically_confirmed=spec["label"] == "L1",
+                    **spec,
+                ),
+                nurse,
+            )
+        save_with_reason(
+            Baseline(
+                patient=patient,
+                ecog=1,
+                histological_diagnosis_date=patient.consent_date - timedelta(days=60),
+                primary_location="middle",
+                clinical_t="T3",
+                clinical_n="N1",
+                primary_status="controlled",
+                metastasis_timing="metachronous",
+                prior_anti_pd1=False,
+                systemic_therapy_line=1,
+            ),
+            nurse,
+        )
+        eligibility = save_with_reason(
+            Eligibility(
+                patient=patient,
+                assessment_date=randomized_on - timedelta(days=3),
+                confirmed_by=investigator,
+                confirmed_on=timezone.now(),
+                **{name: meets for name, meets in eligibility_rules.CRITERIA},
+            ),
+            nurse,
+        )
+        lesion_rows = list(patient.lesions.order_by("id"))
+        if not eligibility_rules.assess(eligibility, lesion_rows, patient).eligible:
+            continue
+        allocate(patient, investigator, status=Status.ELIGIBLE, randomized_on=randomized_on)
+        last_week = ended_week or 34
+        for number, day in enumerate(range(2, last_week * 7, protocol.CYCLE_LENGTH_DAYS.value), start=1):
+            save_with_reason(
+                TreatmentCycle(
+                    patient=patient,
+                    cycle_number=number,
+                    day1_date=randomized_on + timedelta(days=day),
+                    anti_pd1_agent="tislelizumab",
+                    anti_pd1_dose_mg=200,
+                ),
+                nurse,
+            )
+            last_dose = randomized_on + timedelta(days=day)
+        seed_assessments(
+            patient, lesion_rows, [(randomized_on + timedelta(weeks=w), f, new) for w, f, new in visits], nurse
+        )
+        if ended_week:
+            progressed = ended_week == visits[-1][0]
+            save_with_reason(
+                EndOfTreatment(
+                    patient=patient, end_date=last_dose, reason="progression" if progressed else "investigator"
+                ),
+                nurse,
+            )
+        if new_therapy:
+            week, kind, description = new_therapy
+            save_with_reason(
+                NewAnticancerTherapy(
+                    patient=patient,
+                    therapy_type=kind,
+                    description=description,
+                    start_date=randomized_on + timedelta(weeks=week),
+                    intent="disease_directed",
+                ),
+                nurse,
+            )
+        created += 1
+    return created
+
+
 def seed_screening(patient, rng, nurse, investigator):
     """Lesions, baseline and eligibility: mostly eligible and confirmed, some screen failures,
     and the most recent patients still in screening."""
@@ -158,19 +307,32 @@ def seed_screening(patient, rng, nurse, investigator):
     day = patient.consent_date + timedelta(days=rng.randint(1, 6))
     screen_failure = rng.random() < 0.15
     n_lesions = 5 if screen_failure and rng.random() < 0.5 else rng.choice((1, 1, 2, 2, 3, 4))
+    targets = []
     for number in range(1, n_lesions + 1):
         organ = rng.choice(ORGANS)
+        longest = Decimal(rng.randint(8, 45))
         lesion = MetastaticLesion(
             patient=patient,
             label=f"L{number}",
             organ=organ,
             location=LOCATIONS[organ],
-            longest_diameter_mm=rng.randint(8, 45),
+            longest_diameter_mm=longest,
             imaging_method=rng.choice(("ct", "ct", "mri", "pet_ct")),
             imaging_date=patient.consent_date - timedelta(days=rng.randint(0, 20)),
             pathologically_confirmed=number == 1,
-            target_lesion=number <= 2,
         )
+        if lesion.nodal:  # short axis 10 mm (pathological) up to the longest diameter
+            lesion.short_axis_mm = max(Decimal(10), (longest * Decimal("0.7")).quantize(Decimal("0.1")))
+            lesion.longest_diameter_mm = max(longest, lesion.short_axis_mm)
+        elif organ == "bone" and rng.random() < 0.5:
+            lesion.bone_soft_tissue_mm = (longest * Decimal("0.6")).quantize(Decimal("0.1"))
+        # RECIST 1.1 selection: measurable lesions, at most 2 per organ (all nodes one organ).
+        organ_of = recist.target_organ(lesion.organ_key)
+        lesion.target_lesion = (
+            lesion.not_measurable_because is None and len(targets) < 2 and targets.count(organ_of) < 2
+        )
+        if lesion.target_lesion:
+            targets.append(organ_of)
         save_with_reason(lesion, nurse)
     prior = rng.random() < 0.2
     save_with_reason(
@@ -297,41 +459,18 @@ def seed_treatment(patient, eligibility, rng, nurse, investigator):
             start = start + timedelta(days=rng.randint(3, 14))
 
     # Tumour assessments every 6 then 9 weeks: shrinkage, then PD at progression.
-    targets = [lesion for lesion in lesions if lesion.target_lesion]
     assessed_on, induction_end = randomized_on, first_dose + timedelta(days=84)
     shrink = Decimal(rng.choice(("0.55", "0.65", "0.8", "0.9")))
-    while targets:
+    visits = []
+    while True:
         assessed_on += timedelta(weeks=6 if assessed_on < induction_end else 9)
         if assessed_on > today:
             break
         progressed = assessed_on >= progression_on
-        factor = Decimal("1.3") if progressed else shrink
-        assessment = TumourAssessment(
-            patient=patient,
-            assessment_date=assessed_on,
-            imaging_method="ct",
-            non_target_status="non_cr_non_pd",
-            new_lesions=progressed and rng.random() < 0.5,
-        )
-        sums = {lesion.pk: (lesion.longest_diameter_mm * factor).quantize(Decimal("0.1")) for lesion in targets}
-        baseline = sum(lesion.longest_diameter_mm for lesion in targets)
-        assessment.overall_response = recist.recist_response(
-            baseline,
-            baseline * shrink if progressed else baseline,
-            sum(sums.values()),
-            assessment.new_lesions,
-            assessment.non_target_status,
-        )
-        if progressed:
-            assessment.overall_response = "PD"
-        save_with_reason(assessment, nurse)
-        for lesion in targets:
-            save_with_reason(
-                TargetMeasurement(assessment=assessment, lesion=lesion, diameter_mm=sums[lesion.pk]), nurse
-            )
+        visits.append((assessed_on, Decimal("1.3") if progressed else shrink, progressed and rng.random() < 0.5))
         if progressed:
             break
-
+    seed_assessments(patient, lesions, visits, nurse)
     seed_adverse_events(patient, first_dose, last_dose, rng, nurse, investigator)
 
     # Progression, or 2 years of treatment, ends protocol treatment; survival follow-up every 3
@@ -350,7 +489,6 @@ def seed_treatment(patient, eligibility, rng, nurse, investigator):
             break
         dead = reason == "progression" and rng.random() < 0.25
         follow_up = FollowUp(patient=patient, contact_date=contact, vital_status="alive")
-        follow_up.subsequent_therapy = "Docetaxel second line" if reason == "progression" and rng.random() < 0.4 else ""
         if dead:
             follow_up.vital_status, follow_up.death_cause = "dead", "progression"
             follow_up.death_date = contact - timedelta(days=rng.randint(1, 20))
@@ -371,6 +509,51 @@ COMMON_AES = [
     ("Rash maculo-papular", 1, True, "probable", "not_related"),
     ("Esophagitis", 2, False, "possible", "possible"),
 ]
+
+
+def seed_assessments(patient, lesions, visits, nurse):
+    """Save tumour assessments as a nurse enters them: each target at `factor` times its baseline,
+    each non-target present (or progressing when its factor is above 1), and the overall response
+    RECIST 1.1 implies (crf.recist). `visits`: (date, factor, new lesions) in date order."""
+    from .forms import NON_TARGET_CODES, baseline_sum, split_lesions
+
+    targets, non_targets = split_lesions(lesions)
+    done = []
+    for on, factor, new_lesions in visits:
+        factors = factor if isinstance(factor, dict) else {lesion.label: factor for lesion in lesions}
+        factor = max(factors.values())
+        measurements = {
+            lesion: (lesion.baseline_mm * factors[lesion.label]).quantize(Decimal("0.1")) for lesion in targets
+        }
+        status = recist.PROGRESSION if factor > 1 and not targets else recist.PRESENT
+        statuses = {lesion: status for lesion in non_targets}
+        current = recist.Assessment(
+            measurements=tuple(recist.Measurement(lesion.nodal, mm) for lesion, mm in measurements.items()),
+            non_target_statuses=tuple(statuses.values()),
+            new_lesions=new_lesions,
+        )
+        numbers = recist.implied_response(baseline_sum(targets), done, current)
+        if factor > 1 and numbers["implied"] != recist.PD:  # growth under 5 mm: progression by a new lesion
+            current = recist.Assessment(current.measurements, current.non_target_statuses, new_lesions=True)
+            numbers = recist.implied_response(baseline_sum(targets), done, current)
+            new_lesions = True
+        assessment = save_with_reason(
+            TumourAssessment(
+                patient=patient,
+                assessment_date=on,
+                imaging_method="ct",
+                new_lesions=new_lesions,
+                non_target_status=NON_TARGET_CODES[numbers["non_target"]],
+                overall_response=numbers["implied"],
+            ),
+            nurse,
+        )
+        for lesion, mm in measurements.items():
+            save_with_reason(TargetMeasurement(assessment=assessment, lesion=lesion, diameter_mm=mm), nurse)
+        for lesion, value in statuses.items():
+            save_with_reason(NonTargetStatus(assessment=assessment, lesion=lesion, status=value), nurse)
+        done.append(current)
+    return done
 
 
 def seed_adverse_events(patient, first_dose, last_dose, rng, nurse, investigator):

@@ -10,14 +10,17 @@ from audit.services import save_with_reason
 from esotrial import protocol
 
 from . import eligibility as eligibility_rules
-from . import plausibility, schedule, timeline
+from . import plausibility, recist, schedule, timeline
 from .models import (
     Baseline,
     Eligibility,
     EndOfTreatment,
+    EndReason,
     FollowUp,
     LocalIntervention,
     MetastaticLesion,
+    NewAnticancerTherapy,
+    NonTargetStatus,
     OffStudy,
     Patient,
     TargetMeasurement,
@@ -25,7 +28,6 @@ from .models import (
     TumourAssessment,
 )
 from .radiotherapy import is_stereotactic_schedule
-from .recist import percent_change, recist_response
 
 
 class DateInput(forms.DateInput):
@@ -223,12 +225,25 @@ class LesionForm(forms.ModelForm):
             "organ_other",
             "location",
             "longest_diameter_mm",
+            "short_axis_mm",
+            "bone_soft_tissue_mm",
+            "previously_irradiated",
+            "progressed_since_irradiation",
             "imaging_method",
             "imaging_date",
             "pathologically_confirmed",
             "target_lesion",
         ]
         widgets = {"imaging_date": DateInput(), "location": forms.TextInput(attrs={"size": 18})}
+        labels = {
+            "longest_diameter_mm": "Longest diameter (mm)",
+            "short_axis_mm": "Short axis (mm), nodes",
+            "bone_soft_tissue_mm": "Soft-tissue part (mm), bone",
+            "previously_irradiated": "Previously irradiated",
+            "progressed_since_irradiation": "Progressed since",
+            "pathologically_confirmed": "Path. confirmed",
+            "target_lesion": "Target",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -239,6 +254,9 @@ class LesionForm(forms.ModelForm):
                 field.widget.attrs["class"] = "form-select form-select-sm"
             else:
                 field.widget.attrs["class"] = "form-control form-control-sm"
+            field.widget.attrs["aria-label"] = field.label
+        self.fields["short_axis_mm"].widget.attrs["placeholder"] = "nodes"
+        self.fields["bone_soft_tissue_mm"].widget.attrs["placeholder"] = "bone"
 
     def clean_imaging_date(self):
         value = clean_past_date(self.cleaned_data["imaging_date"], "imaging date")
@@ -250,8 +268,41 @@ class LesionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("organ") == "other" and not cleaned.get("organ_other", "").strip():
+        organ = cleaned.get("organ")
+        if organ == "other" and not cleaned.get("organ_other", "").strip():
             self.add_error("organ_other", "Name the organ.")
+        if organ and organ != "other" and cleaned.get("organ_other", "").strip():
+            self.add_error("organ_other", "Only for the organ “Other”.")
+        longest, short_axis = cleaned.get("longest_diameter_mm"), cleaned.get("short_axis_mm")
+        pathological = protocol.RECIST_NODE_PATHOLOGICAL_MIN_SHORT_AXIS_MM.value
+        if recist.is_nodal(organ):
+            if short_axis is None and "short_axis_mm" not in self.errors:
+                self.add_error("short_axis_mm", "A lymph node is measured by its short axis (RECIST 1.1).")
+            elif short_axis is not None and longest is not None and short_axis > longest:
+                self.add_error("short_axis_mm", "The short axis cannot exceed the longest diameter.")
+            elif short_axis is not None and short_axis < pathological and not cleaned.get("pathologically_confirmed"):
+                self.add_error(
+                    "short_axis_mm",
+                    f"A node under {pathological} mm short axis is normal by RECIST 1.1: record it only when "
+                    "it is pathologically confirmed.",
+                )
+        elif short_axis is not None:
+            self.add_error("short_axis_mm", "Only for lymph nodes: leave empty.")
+        if organ and organ != "bone" and cleaned.get("bone_soft_tissue_mm") is not None:
+            self.add_error("bone_soft_tissue_mm", "Only for bone lesions: leave empty.")
+        if cleaned.get("progressed_since_irradiation") and not cleaned.get("previously_irradiated"):
+            self.add_error("progressed_since_irradiation", "Only for a previously irradiated lesion.")
+        if cleaned.get("target_lesion") and not self.errors and organ:
+            reason = recist.not_measurable_because(
+                organ,
+                longest,
+                short_axis,
+                cleaned.get("bone_soft_tissue_mm"),
+                cleaned.get("previously_irradiated"),
+                cleaned.get("progressed_since_irradiation"),
+            )
+            if reason:
+                self.add_error("target_lesion", f"Not measurable, so not a target: {reason} (RECIST 1.1).")
         return cleaned
 
 
@@ -264,11 +315,20 @@ class BaseLesionFormSet(forms.BaseInlineFormSet):
         if not kept:
             raise forms.ValidationError("Record at least one metastatic lesion.")
         targets = [f.cleaned_data for f in kept if f.cleaned_data.get("target_lesion")]
-        if len(targets) > 5:  # RECIST 1.1: at most 5 target lesions, 2 per organ
-            raise forms.ValidationError("RECIST 1.1 allows at most 5 target lesions.")
-        for organ in {t["organ"] for t in targets}:
-            if sum(t["organ"] == organ for t in targets) > 2:
-                raise forms.ValidationError("RECIST 1.1 allows at most 2 target lesions per organ.")
+        most, per_organ = protocol.RECIST_MAX_TARGETS.value, protocol.RECIST_MAX_TARGETS_PER_ORGAN.value
+        if len(targets) > most:
+            raise forms.ValidationError(f"RECIST 1.1 allows at most {most} target lesions.")
+        # All lymph nodes are one organ; each "other" organ counts on its own, by the name given.
+        organs = [
+            recist.target_organ(t["organ"] if t["organ"] != "other" else f"other: {t['organ_other'].strip().lower()}")
+            for t in targets
+        ]
+        for organ in set(organs):
+            if organs.count(organ) > per_organ:
+                named = "lymph nodes (all nodes count as one organ)" if organ == recist.LYMPH_NODES else organ
+                raise forms.ValidationError(
+                    f"RECIST 1.1 allows at most {per_organ} target lesions per organ: {organs.count(organ)} in {named}."
+                )
 
 
 LESION_FORMSET_MAX = 8  # more than the 4 allowed, so that a fifth lesion can be recorded and flagged
@@ -617,6 +677,42 @@ class LocalInterventionForm(PatientRecordForm):
         return forms.ModelForm.save(self, commit)
 
 
+NON_TARGET_CODES = {  # crf.recist's non-target response → the stored TumourAssessment.NonTarget code
+    None: TumourAssessment.NonTarget.ABSENT,
+    recist.CR: TumourAssessment.NonTarget.CR,
+    recist.NON_CR_NON_PD: TumourAssessment.NonTarget.NON_CR_NON_PD,
+    recist.PD: TumourAssessment.NonTarget.PD,
+    recist.NE: TumourAssessment.NonTarget.NE,
+}
+
+
+def split_lesions(lesions):
+    """(targets, non-targets) of a patient's live lesions, in order of entry."""
+    lesions = sorted(lesions, key=lambda lesion: lesion.pk)
+    return [x for x in lesions if x.target_lesion], [x for x in lesions if not x.target_lesion]
+
+
+def recist_assessment(assessment, targets, non_targets):
+    """A saved assessment as crf.recist reads it (measurements and statuses prefetched)."""
+    measured = {m.lesion_id: m for m in assessment.measurements.all()}
+    statuses = {s.lesion_id: s.status for s in assessment.non_target_statuses.all()}
+    return recist.Assessment(
+        measurements=tuple(
+            recist.Measurement(lesion.nodal, measured[lesion.pk].diameter_mm, measured[lesion.pk].too_small)
+            if lesion.pk in measured
+            else recist.Measurement(lesion.nodal, None)
+            for lesion in targets
+        ),
+        non_target_statuses=tuple(statuses.get(lesion.pk, recist.NOT_EVALUATED) for lesion in non_targets),
+        new_lesions=assessment.new_lesions,
+    )
+
+
+def baseline_sum(targets):
+    """The baseline sum of diameters, or None without target lesions (non-target disease only)."""
+    return sum((lesion.baseline_mm or 0 for lesion in targets), 0) if targets else None
+
+
 class TumourAssessmentForm(PatientRecordForm):
     keep_response = forms.BooleanField(
         required=False, label="Keep my overall response although the measurements imply another."
@@ -624,86 +720,143 @@ class TumourAssessmentForm(PatientRecordForm):
 
     class Meta:
         model = TumourAssessment
-        fields = ["assessment_date", "imaging_method", "non_target_status", "new_lesions", "overall_response"]
+        fields = ["assessment_date", "imaging_method", "new_lesions", "overall_response"]
         widgets = {"assessment_date": DateInput(), "new_lesions": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.targets = list(MetastaticLesion.objects.filter(patient=self.patient, voided=False, target_lesion=True))
-        saved = {}
+        lesions = MetastaticLesion.objects.filter(patient=self.patient, voided=False)
+        self.targets, self.non_targets = split_lesions(lesions)
+        measured, statuses = {}, {}
         if self.instance.pk:
-            saved = {m.lesion_id: m.diameter_mm for m in self.instance.measurements.all()}
+            measured = {m.lesion_id: m for m in self.instance.measurements.all()}
+            statuses = {s.lesion_id: s.status for s in self.instance.non_target_statuses.all()}
+        too_small = protocol.RECIST_TOO_SMALL_MM.value
         for lesion in self.targets:
+            saved = measured.get(lesion.pk)
+            what = "short axis" if lesion.nodal else "longest diameter"
+            gone = "under 10 mm is a normal node" if lesion.nodal else "0 if disappeared"
             self.fields[f"target_{lesion.pk}"] = forms.DecimalField(
-                label=f"{lesion.label} {lesion.get_organ_display()} — longest diameter (mm)",
+                label=f"{lesion.label} {lesion.get_organ_display()} — {what} (mm)",
                 required=False,
                 min_value=0,
                 max_value=300,
                 decimal_places=1,
-                initial=saved.get(lesion.pk),
-                help_text=f"Baseline {lesion.longest_diameter_mm} mm. 0 if disappeared; empty if not assessed.",
+                initial=saved.diameter_mm if saved else None,
+                help_text=f"Baseline {lesion.baseline_mm} mm; {gone}; empty if not assessed.",
             )
+            self.fields[f"too_small_{lesion.pk}"] = forms.BooleanField(
+                label=f"{lesion.label} present but too small to measure (counts as {too_small} mm)",
+                required=False,
+                initial=saved.too_small if saved else False,
+            )
+        for lesion in self.non_targets:
+            self.fields[f"non_target_{lesion.pk}"] = forms.ChoiceField(
+                label=f"{lesion.label} {lesion.get_organ_display()} ({lesion.location}) — non-target lesion",
+                choices=NonTargetStatus.Status.choices,
+                widget=forms.RadioSelect,
+                initial=statuses.get(lesion.pk),
+            )
+        self.fields["overall_response"].help_text = (
+            "RECIST 1.1 table 1: from the target and non-target lesions and new lesions."
+            if self.targets
+            else "Non-target disease only (RECIST 1.1 table 2): CR, Non-CR/non-PD, PD or NE."
+        )
         self.computed = None
 
     def measurements(self):
-        return {lesion: self.cleaned_data.get(f"target_{lesion.pk}") for lesion in self.targets}
+        """{lesion: (diameter or None, too small)} as entered."""
+        data = self.cleaned_data
+        return {
+            lesion: (data.get(f"target_{lesion.pk}"), bool(data.get(f"too_small_{lesion.pk}")))
+            for lesion in self.targets
+        }
+
+    def statuses(self):
+        return {lesion: self.cleaned_data.get(f"non_target_{lesion.pk}") for lesion in self.non_targets}
+
+    def save(self, commit=True):
+        self.instance.non_target_status = NON_TARGET_CODES[recist.non_target_response(self.statuses().values())]
+        return super().save(commit)
 
     def save_related(self, record, by, reason):
-        for lesion, diameter in self.measurements().items():
+        for lesion, (diameter, too_small) in self.measurements().items():
             measurement = TargetMeasurement.objects.filter(assessment=record, lesion=lesion).first()
             if measurement is None:
                 measurement = TargetMeasurement(assessment=record, lesion=lesion)
-            elif measurement.diameter_mm == diameter:
+            elif (measurement.diameter_mm, measurement.too_small) == (diameter, too_small):
                 continue
-            measurement.diameter_mm = diameter
+            measurement.diameter_mm, measurement.too_small = diameter, too_small
             save_with_reason(measurement, by, reason if measurement.pk else "")
+        for lesion, status in self.statuses().items():
+            row = NonTargetStatus.objects.filter(assessment=record, lesion=lesion).first()
+            if row is None:
+                row = NonTargetStatus(assessment=record, lesion=lesion)
+            elif row.status == status:
+                continue
+            row.status = status
+            save_with_reason(row, by, reason if row.pk else "")
 
     def clean(self):
         cleaned = super().clean()
         self.check_date("assessment_date", "assessment date", after_randomization=True)
+        if not self.targets and not self.non_targets:
+            raise forms.ValidationError("Record the patient's lesions in the lesion table before an assessment.")
+        for lesion in self.targets:
+            if cleaned.get(f"too_small_{lesion.pk}") and cleaned.get(f"target_{lesion.pk}") is not None:
+                self.add_error(f"target_{lesion.pk}", "Either a measurement or “too small to measure”, not both.")
         if self.errors:
             return cleaned
-        if not self.targets:
-            raise forms.ValidationError("Mark the target lesions in the lesion table before entering an assessment.")
-        values = list(self.measurements().values())
-        current = None if any(v is None for v in values) else sum(values)
-        earlier = TumourAssessment.objects.filter(
-            patient=self.patient, voided=False, assessment_date__lt=cleaned["assessment_date"]
-        ).exclude(pk=self.instance.pk)
-        baseline_sum = sum(lesion.longest_diameter_mm for lesion in self.targets)
-        sums = [
-            s
-            for s in (assessment_sum(a, self.targets) for a in earlier.prefetch_related("measurements"))
-            if s is not None
-        ]
-        nadir = min([baseline_sum, *sums])
-        self.computed = recist_response(
-            baseline_sum, nadir, current, cleaned.get("new_lesions"), cleaned.get("non_target_status")
+        earlier = (
+            TumourAssessment.objects.filter(
+                patient=self.patient, voided=False, assessment_date__lt=cleaned["assessment_date"]
+            )
+            .exclude(pk=self.instance.pk)
+            .order_by("assessment_date")
+            .prefetch_related("measurements", "non_target_statuses")
         )
+        current = recist.Assessment(
+            measurements=tuple(
+                recist.Measurement(lesion.nodal, diameter, too_small)
+                for lesion, (diameter, too_small) in self.measurements().items()
+            ),
+            non_target_statuses=tuple(self.statuses().values()),
+            new_lesions=bool(cleaned.get("new_lesions")),
+        )
+        start = baseline_sum(self.targets)
+        numbers = recist.implied_response(
+            start, [recist_assessment(a, self.targets, self.non_targets) for a in earlier], current
+        )
+        self.computed = numbers["implied"]
         if (
             cleaned.get("overall_response")
             and cleaned["overall_response"] != self.computed
             and not cleaned.get("keep_response")
         ):
-            change = percent_change(baseline_sum, current)
-            detail = (
-                f"sum {current:.1f} mm, {change:+.0f}% from baseline {baseline_sum:.1f} mm, nadir {nadir:.1f} mm"
-                if current is not None
-                else "a target lesion is not assessed"
-            )
             self.add_error(
                 "overall_response",
-                f"The measurements imply {self.computed} ({detail}). Correct the response or the measurements, "
-                "or tick “Keep my overall response”.",
+                f"The measurements imply {self.computed} ({describe(numbers, start)}). Correct the response or the "
+                "measurements, or tick “Keep my overall response”.",
             )
         return cleaned
 
 
-def assessment_sum(assessment, targets):
-    """Sum of target diameters of one assessment, None when any target was not measured."""
-    by_lesion = {m.lesion_id: m.diameter_mm for m in assessment.measurements.all()}
-    values = [by_lesion.get(lesion.pk) for lesion in targets]
-    return None if any(v is None for v in values) else sum(values)
+def describe(numbers, start):
+    """The numbers behind an implied response, in the words a nurse checks them with."""
+    parts = []
+    if start is not None:
+        if numbers["sum"] is None:
+            parts.append("a target lesion is not assessed")
+        else:
+            change = recist.percent_change(start, numbers["sum"])
+            parts.append(
+                f"sum {numbers['sum']:.1f} mm"
+                + (f", {change:+.0f}% from baseline {start:.1f} mm" if change is not None else "")
+                + f", nadir {numbers['nadir']:.1f} mm"
+            )
+        parts.append(f"target response {numbers['target']}")
+    parts.append(f"non-target response {numbers['non_target'] or 'none'}")
+    return "; ".join(parts)
 
 
 class FollowUpForm(PatientRecordForm):
@@ -715,7 +868,6 @@ class FollowUpForm(PatientRecordForm):
             "death_date",
             "death_cause",
             "death_cause_other",
-            "subsequent_therapy",
         ]
         widgets = {"contact_date": DateInput(), "death_date": DateInput(), "vital_status": forms.RadioSelect}
 
@@ -729,6 +881,17 @@ class FollowUpForm(PatientRecordForm):
         cleaned = super().clean()
         self.check_date("contact_date", "contact date", allow_after_death=True)
         if cleaned.get("vital_status") == FollowUp.VitalStatus.DEAD:
+            recorded = (
+                FollowUp.objects.filter(patient=self.patient, voided=False, vital_status=FollowUp.VitalStatus.DEAD)
+                .exclude(pk=self.instance.pk)
+                .first()
+            )
+            if recorded:
+                self.add_error(
+                    "vital_status",
+                    f"The death is already recorded (follow-up of {recorded.contact_date:%Y-%m-%d}: died "
+                    f"{recorded.death_date:%Y-%m-%d}). A patient has one death record: correct that one if needed.",
+                )
             self.require("death_date", "Give the date of death.")
             self.require("death_cause", "Give the cause of death.")
             if cleaned.get("death_cause") == FollowUp.DeathCause.OTHER:
@@ -752,6 +915,18 @@ class FollowUpForm(PatientRecordForm):
 def records_after(patient, day):
     """Clinical records dated after `day` (a date of death): nothing may follow death."""
     found = [
+        f"follow-up contact on {f.contact_date:%Y-%m-%d} with the patient alive"
+        for f in patient.follow_ups.filter(voided=False, vital_status=FollowUp.VitalStatus.ALIVE, contact_date__gt=day)
+    ]
+    found += [
+        f"{t.get_therapy_type_display().lower()} started on {t.start_date:%Y-%m-%d}"
+        for t in patient.new_therapies.filter(voided=False, start_date__gt=day)
+    ]
+    found += [
+        f"end of treatment on {e.end_date:%Y-%m-%d}"
+        for e in EndOfTreatment.objects.filter(patient=patient, voided=False, end_date__gt=day)
+    ]
+    found += [
         f"cycle {c.cycle_number} on {c.day1_date:%Y-%m-%d}"
         for c in patient.cycles.filter(voided=False, day1_date__gt=day)
     ]
@@ -768,6 +943,12 @@ def records_after(patient, day):
     return found
 
 
+DEATH_FIRST = (
+    "Record the death first: add a follow-up contact with vital status “Dead” (date and cause). "
+    "It is the patient's one death record, which this form points to."
+)
+
+
 class EndOfTreatmentForm(PatientRecordForm):
     class Meta:
         model = EndOfTreatment
@@ -777,6 +958,10 @@ class EndOfTreatmentForm(PatientRecordForm):
     def clean(self):
         cleaned = super().clean()
         self.check_date("end_date", "date of last treatment", after_randomization=True)
+        if cleaned.get("reason") == EndReason.DEATH and not self.dates.death:
+            self.add_error("reason", DEATH_FIRST)
+        if cleaned.get("reason") == EndReason.SCREEN_FAILURE:
+            self.add_error("reason", "A randomized patient is not a screen failure.")
         return cleaned
 
 
@@ -789,4 +974,36 @@ class OffStudyForm(PatientRecordForm):
     def clean(self):
         cleaned = super().clean()
         self.check_date("off_study_date", "off-study date", allow_after_death=True)
+        death, off = self.dates.death, cleaned.get("off_study_date")
+        if cleaned.get("reason") == EndReason.DEATH:
+            if not death:
+                self.add_error("reason", DEATH_FIRST)
+            elif off and off < death:
+                self.add_error(
+                    "off_study_date", f"Off study for death cannot precede the date of death ({death:%Y-%m-%d})."
+                )
+        elif death and off and off >= death and cleaned.get("reason"):
+            self.add_error("reason", f"The patient died on {death:%Y-%m-%d}, before this date: the reason is “Death”.")
+        return cleaned
+
+
+class NewAnticancerTherapyForm(PatientRecordForm):
+    class Meta:
+        model = NewAnticancerTherapy
+        fields = ["therapy_type", "description", "start_date", "intent"]
+        widgets = {"start_date": DateInput(), "therapy_type": forms.RadioSelect, "intent": forms.RadioSelect}
+        help_texts = {
+            "therapy_type": "Any anticancer treatment not given as protocol treatment. A local treatment of a "
+            "recorded metastasis goes on the local intervention form with palliative intent (it counts as new "
+            "therapy too); protocol local intervention in the combined arm is not new therapy.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["therapy_type"].choices = NewAnticancerTherapy.TherapyType.choices  # no blank radio
+        self.fields["intent"].choices = NewAnticancerTherapy.Intent.choices
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_date("start_date", "start date", after_randomization=True)
         return cleaned

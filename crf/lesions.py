@@ -34,6 +34,11 @@ def count_lesions(lesions):
     max_mm = protocol.MAX_LESION_DIAMETER_MM.value
     if total == 0:
         breaches.append("No metastatic lesion is recorded: at least one is required.")
+    elif protocol.DISTANT_LESION_REQUIRED.value and set(organs) == {REGIONAL_NODES}:
+        breaches.append(
+            "Only regional lymph nodes are recorded: that is not metastatic disease (M0). "
+            "At least one distant lesion is required [default]."
+        )
     if total > max_total:
         breaches.append(f"{total} lesions counted; at most {max_total} are allowed in total.")
     for organ, n in sorted(organs.items()):

@@ -10,7 +10,7 @@ from accounts.scoping import sites_visible_to
 from audit.models import ClinicalRecord
 from esotrial import protocol
 
-from . import plausibility
+from . import plausibility, recist
 from .radiotherapy import course_doses
 
 
@@ -287,6 +287,28 @@ class MetastaticLesion(ClinicalRecord):
     )
     imaging_method = models.CharField(max_length=10, choices=ImagingMethod.choices)
     imaging_date = models.DateField()
+    short_axis_mm = models.DecimalField(
+        "short axis (mm)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(300)],
+        help_text="Lymph nodes only (RECIST 1.1): target from 15 mm, pathological 10–15 mm, normal below 10 mm.",
+    )
+    bone_soft_tissue_mm = models.DecimalField(
+        "soft-tissue component (mm)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(300)],
+        help_text="Bone only: a lytic or mixed lesion's soft-tissue component. Without one ≥ 10 mm it is not a target.",
+    )
+    previously_irradiated = models.BooleanField(
+        default=False, help_text="In a previously irradiated field: a target only if it has progressed since."
+    )
+    progressed_since_irradiation = models.BooleanField(default=False)
     pathologically_confirmed = models.BooleanField(choices=YES_NO, default=False)
     target_lesion = models.BooleanField("RECIST target lesion", choices=YES_NO, default=False)
 
@@ -304,10 +326,53 @@ class MetastaticLesion(ClinicalRecord):
             models.CheckConstraint(
                 condition=~models.Q(organ="other") | ~models.Q(organ_other=""), name="other_organ_specified"
             ),
+            # The form requires a node's short axis; lesions saved before it was asked have none.
+            models.CheckConstraint(
+                condition=models.Q(short_axis_mm__isnull=True)
+                | models.Q(short_axis_mm__lte=models.F("longest_diameter_mm")),
+                name="short_axis_within_longest_diameter",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(organ__in=recist.NODAL_ORGANS) | models.Q(short_axis_mm__isnull=True),
+                name="short_axis_only_for_nodes",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(organ="bone") | models.Q(bone_soft_tissue_mm__isnull=True),
+                name="soft_tissue_component_only_for_bone",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(previously_irradiated=True) | models.Q(progressed_since_irradiation=False),
+                name="progression_since_irradiation_needs_irradiation",
+            ),
         ]
 
     def __str__(self):
         return f"{self.patient} {self.label}"
+
+    @property
+    def nodal(self):
+        return recist.is_nodal(self.organ)
+
+    @property
+    def baseline_mm(self):
+        """What RECIST measures of this lesion: a node's short axis, a bone lesion's soft-tissue
+        component, otherwise the longest diameter."""
+        if self.nodal:
+            return self.short_axis_mm
+        if self.organ == Organ.BONE:
+            return self.bone_soft_tissue_mm
+        return self.longest_diameter_mm
+
+    @property
+    def not_measurable_because(self):
+        return recist.not_measurable_because(
+            self.organ,
+            self.longest_diameter_mm,
+            self.short_axis_mm,
+            self.bone_soft_tissue_mm,
+            self.previously_irradiated,
+            self.progressed_since_irradiation,
+        )
 
     @property
     def organ_key(self):
@@ -506,7 +571,8 @@ class LocalIntervention(ClinicalRecord):
 
 
 class TumourAssessment(ClinicalRecord):
-    """A RECIST 1.1 assessment. Sums and the implied response are computed (crf.recist)."""
+    """A RECIST 1.1 assessment. Sums and the implied response are computed (crf.recist); the
+    non-target response is derived from each non-target lesion's status, stored with it on save."""
 
     class NonTarget(models.TextChoices):
         CR = "cr", "Complete response (all disappeared)"
@@ -516,18 +582,24 @@ class TumourAssessment(ClinicalRecord):
         ABSENT = "absent", "No non-target lesions"
 
     class Response(models.TextChoices):
-        CR = "CR", "CR – complete response"
-        PR = "PR", "PR – partial response"
-        SD = "SD", "SD – stable disease"
-        PD = "PD", "PD – progressive disease"
-        NE = "NE", "NE – not evaluable"
+        CR = recist.CR, "CR – complete response"
+        PR = recist.PR, "PR – partial response"
+        SD = recist.SD, "SD – stable disease"
+        NON_CR_NON_PD = recist.NON_CR_NON_PD, "Non-CR/non-PD (non-target disease only)"
+        PD = recist.PD, "PD – progressive disease"
+        NE = recist.NE, "NE – not evaluable"
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments")
     assessment_date = models.DateField()
     imaging_method = models.CharField(max_length=10, choices=ImagingMethod.choices)
-    non_target_status = models.CharField(max_length=14, choices=NonTarget.choices)
+    non_target_status = models.CharField(
+        "non-target response",
+        max_length=14,
+        choices=NonTarget.choices,
+        help_text="Derived from each non-target lesion's status (crf.recist.non_target_response).",
+    )
     new_lesions = models.BooleanField(choices=YES_NO, default=False)
-    overall_response = models.CharField("overall response (investigator)", max_length=2, choices=Response.choices)
+    overall_response = models.CharField("overall response (investigator)", max_length=13, choices=Response.choices)
 
     objects = PatientRecordQuerySet.as_manager()
 
@@ -550,7 +622,10 @@ class TargetMeasurement(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(300)],
-        help_text="0 when the lesion has disappeared; empty when it was not assessed.",
+        help_text="0 when the lesion has disappeared; empty when it was not assessed. A node: its short axis.",
+    )
+    too_small = models.BooleanField(
+        "too small to measure", default=False, help_text="Present but too small to measure: counts as 5 mm."
     )
     history = HistoricalRecords()
 
@@ -561,10 +636,39 @@ class TargetMeasurement(models.Model):
                 condition=models.Q(diameter_mm__isnull=True) | models.Q(diameter_mm__gte=0, diameter_mm__lte=300),
                 name="measurement_plausible",
             ),
+            models.CheckConstraint(
+                condition=models.Q(too_small=False) | models.Q(diameter_mm__isnull=True),
+                name="too_small_has_no_diameter",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.lesion.label}: {self.diameter_mm} mm"
+        return f"{self.lesion.label}: {'too small' if self.too_small else f'{self.diameter_mm} mm'}"
+
+
+class NonTargetStatus(models.Model):
+    """One non-target lesion's status at one assessment (RECIST 1.1): the non-target response
+    and each lesion's own progression (local control) are derived from these."""
+
+    class Status(models.TextChoices):
+        PRESENT = recist.PRESENT, "Present"
+        ABSENT = recist.ABSENT, "Absent (a node: normal, < 10 mm short axis)"
+        PROGRESSION = recist.PROGRESSION, "Unequivocal progression"
+        NOT_EVALUATED = recist.NOT_EVALUATED, "Not evaluated"
+
+    assessment = models.ForeignKey(TumourAssessment, on_delete=models.PROTECT, related_name="non_target_statuses")
+    lesion = models.ForeignKey(MetastaticLesion, on_delete=models.PROTECT, related_name="non_target_statuses")
+    status = models.CharField(max_length=13, choices=Status.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "non-target statuses"
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "lesion"], name="one_status_per_non_target"),
+        ]
+
+    def __str__(self):
+        return f"{self.lesion.label}: {self.get_status_display()}"
 
 
 class FollowUp(ClinicalRecord):
@@ -585,10 +689,11 @@ class FollowUp(ClinicalRecord):
     death_cause = models.CharField(max_length=12, choices=DeathCause.choices, blank=True)
     death_cause_other = models.CharField("other cause of death", max_length=200, blank=True)
     subsequent_therapy = models.TextField(
-        "subsequent anti-cancer therapy",
+        "subsequent anti-cancer therapy (free text, before the new anticancer therapy form)",
         blank=True,
+        editable=False,
         max_length=protocol.FREE_TEXT_MAX_CHARS.value,
-        help_text="Agents/modality and start date; empty if none.",
+        help_text="Kept as entered; new therapy is now recorded on the new anticancer therapy form.",
     )
 
     objects = PatientRecordQuerySet.as_manager()
@@ -609,10 +714,54 @@ class FollowUp(ClinicalRecord):
                 condition=models.Q(death_date__isnull=True) | models.Q(death_date__lte=models.F("contact_date")),
                 name="death_not_after_contact",
             ),
+            # The patient's one death record: end of treatment, off study and a grade 5 AE point to it.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(vital_status="dead", voided=False),
+                name="one_death_record_per_patient",
+            ),
         ]
 
     def __str__(self):
         return f"{self.patient} follow-up {self.contact_date}"
+
+
+class NewAnticancerTherapy(ClinicalRecord):
+    """Anticancer therapy not given as protocol treatment (PROTOCOL.md, Endpoint details): it
+    censors PFS at the last adequate assessment before it (FDA 2018)."""
+
+    class TherapyType(models.TextChoices):
+        SYSTEMIC = "systemic", "Systemic therapy"
+        RADIOTHERAPY = "radiotherapy", "Radiotherapy"
+        SURGERY = "surgery", "Surgery"
+        ABLATION = "ablation", "Ablation"
+        OTHER = "other", "Other (specify)"
+
+    class Intent(models.TextChoices):
+        DISEASE_DIRECTED = "disease_directed", "Disease-directed (e.g. next line, at progression)"
+        PALLIATIVE = "palliative", "Palliative (symptom control)"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="new_therapies")
+    therapy_type = models.CharField("type", max_length=12, choices=TherapyType.choices)
+    description = models.CharField(
+        "agent(s) or procedure", max_length=200, help_text="e.g. docetaxel; palliative RT to T8 vertebra."
+    )
+    start_date = models.DateField()
+    intent = models.CharField(max_length=16, choices=Intent.choices)
+
+    objects = PatientRecordQuerySet.as_manager()
+
+    class Meta(ClinicalRecord.Meta):
+        ordering = ["patient", "start_date"]
+        verbose_name = "new anticancer therapy"
+        verbose_name_plural = "new anticancer therapies"
+        constraints = [
+            *ClinicalRecord.Meta.constraints,
+            models.CheckConstraint(condition=~models.Q(description=""), name="new_therapy_described"),
+        ]
+
+    def __str__(self):
+        return f"{self.patient} {self.get_therapy_type_display().lower()} {self.start_date}"
 
 
 class EndReason(models.TextChoices):

@@ -144,6 +144,32 @@ def _series(kind, label, done_dates, first_window, next_window, end, today, miss
     return visits
 
 
+def next_assessment_window(last, start, treatment_end=None):
+    """When the tumour assessment after one on `last` is due: 6 weeks in induction, 9 weeks in
+    maintenance, 3 months after the end of treatment [default]. `start`: the first dose, or
+    randomization before it."""
+    if treatment_end and last >= treatment_end:
+        planned = add_months(last, protocol.IMAGING_INTERVAL_FOLLOW_UP_MONTHS.value)
+    else:
+        induction_end = start + timedelta(days=protocol.INDUCTION_CYCLES.value * protocol.CYCLE_LENGTH_DAYS.value)
+        weeks = (
+            protocol.IMAGING_INTERVAL_INDUCTION_WEEKS.value
+            if last < induction_end
+            else protocol.IMAGING_INTERVAL_MAINTENANCE_WEEKS.value
+        )
+        planned = last + timedelta(weeks=weeks)
+    return _window_around(planned, protocol.IMAGING_WINDOW_DAYS.value)
+
+
+def missed_assessments_deadline(last, start, treatment_end=None, missed=2):
+    """The last day of the window of the `missed`-th scheduled assessment after one on `last`:
+    an event found after it follows that many missed assessments (FDA 2018 censoring table)."""
+    window = None
+    for _ in range(missed):
+        window = next_assessment_window(window.planned if window else last, start, treatment_end)
+    return window.latest
+
+
 def visit_plan(course, today):
     """Every expected visit of a randomized patient, with its derived state (PROTOCOL.md)."""
     missed = course.missed or {}
@@ -200,19 +226,8 @@ def visit_plan(course, today):
             )
 
     # Tumour assessments: 6 weeks in induction, 9 in maintenance, 3 months after treatment; until PD.
-    induction_end = start + timedelta(days=protocol.INDUCTION_CYCLES.value * protocol.CYCLE_LENGTH_DAYS.value)
-
     def next_assessment(last, number):
-        if course.treatment_end and last >= course.treatment_end:
-            planned = add_months(last, protocol.IMAGING_INTERVAL_FOLLOW_UP_MONTHS.value)
-        else:
-            weeks = (
-                protocol.IMAGING_INTERVAL_INDUCTION_WEEKS.value
-                if last < induction_end
-                else protocol.IMAGING_INTERVAL_MAINTENANCE_WEEKS.value
-            )
-            planned = last + timedelta(weeks=weeks)
-        return _window_around(planned, protocol.IMAGING_WINDOW_DAYS.value)
+        return next_assessment_window(last, start, course.treatment_end)
 
     follow_up_end = add_months(course.treatment_end or start, protocol.FOLLOW_UP_MONTHS.value)
     imaging_end = min([d for d in (course.progression_on, stop, follow_up_end) if d])

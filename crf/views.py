@@ -26,11 +26,14 @@ from .forms import (
     LesionFormSet,
     LesionTableForm,
     LocalInterventionForm,
+    NewAnticancerTherapyForm,
     OffStudyForm,
     PatientForm,
     TreatmentCycleForm,
     TumourAssessmentForm,
-    assessment_sum,
+    baseline_sum,
+    recist_assessment,
+    split_lesions,
 )
 from .models import (
     Baseline,
@@ -39,6 +42,8 @@ from .models import (
     FollowUp,
     LocalIntervention,
     MetastaticLesion,
+    NewAnticancerTherapy,
+    NonTargetStatus,
     OffStudy,
     Patient,
     TargetMeasurement,
@@ -117,6 +122,8 @@ def patient_detail(request, screening_number):
         "deviations": [row for row in cycles if row.deviation_days],
         "assessments": assessment_rows(patient, lesions),
         "follow_ups": patient.live_follow_ups,
+        "death": next((f for f in patient.live_follow_ups if f.vital_status == FollowUp.VitalStatus.DEAD), None),
+        "new_therapies": patient.new_therapies.filter(voided=False).order_by("start_date"),
         "end_of_treatment": one_to_one(patient, "end_of_treatment"),
         "off_study": one_to_one(patient, "off_study"),
     }
@@ -143,21 +150,24 @@ def form_states(patient, eligibility, baseline):
 
 
 def assessment_rows(patient, lesions):
-    """Each assessment with its sum of target diameters, changes and the response they imply."""
-    targets = [lesion for lesion in lesions if lesion.target_lesion]
+    """Each assessment with its sum of target diameters, changes and the responses they imply."""
+    targets, non_targets = split_lesions(lesions)
     assessments = list(
         TumourAssessment.objects.filter(patient=patient, voided=False)
         .order_by("assessment_date")
-        .prefetch_related("measurements")
+        .prefetch_related("measurements", "non_target_statuses")
     )
-    baseline_sum = sum(lesion.longest_diameter_mm for lesion in targets)
-    points = [(assessment_sum(a, targets), a.new_lesions, a.non_target_status) for a in assessments]
-    rows = [
-        dict(assessment=a, **numbers)
-        for a, numbers in zip(assessments, recist.series(baseline_sum, points), strict=True)
-    ]
-    first_pd = next((row for row in rows if row["assessment"].overall_response == "PD"), None)
-    return {"baseline_sum": baseline_sum, "rows": rows, "first_pd": first_pd}
+    start = baseline_sum(targets)
+    points = [recist_assessment(a, targets, non_targets) for a in assessments]
+    rows = [dict(assessment=a, **numbers) for a, numbers in zip(assessments, recist.series(start, points), strict=True)]
+    first_pd = next((row for row in rows if row["assessment"].overall_response == recist.PD), None)
+    return {
+        "baseline_sum": start,
+        "rows": rows,
+        "first_pd": first_pd,
+        "targets": targets,
+        "non_targets": non_targets,
+    }
 
 
 # (model, its patient key, form name, how a history row names its record)
@@ -170,6 +180,8 @@ HISTORY_FORMS = [
     (TreatmentCycle, "patient_id", "Treatment cycles", lambda row: f"Cycle {row.cycle_number}"),
     (TumourAssessment, "patient_id", "Tumour assessments", lambda row: f"Assessment {row.assessment_date}"),
     (TargetMeasurement, "assessment__patient_id", "Target measurements", lambda row: f"Measurement #{row.id}"),
+    (NonTargetStatus, "assessment__patient_id", "Non-target lesions", lambda row: f"Non-target status #{row.id}"),
+    (NewAnticancerTherapy, "patient_id", "New anticancer therapy", lambda row: f"{row.therapy_type} {row.start_date}"),
     (FollowUp, "patient_id", "Follow-up", lambda row: f"Contact {row.contact_date}"),
     (EndOfTreatment, "patient_id", "End of treatment", lambda row: "End of treatment"),
     (OffStudy, "patient_id", "Off study", lambda row: "Off study"),
@@ -309,6 +321,7 @@ RECORD_KINDS = {
     ),
     "assessments": RecordKind(TumourAssessment, TumourAssessmentForm, "Tumour assessment", True),
     "follow-ups": RecordKind(FollowUp, FollowUpForm, "Follow-up contact", False),
+    "new-therapies": RecordKind(NewAnticancerTherapy, NewAnticancerTherapyForm, "New anticancer therapy", True),
     "end-of-treatment": RecordKind(EndOfTreatment, EndOfTreatmentForm, "End of treatment", True, one_per_patient=True),
     "off-study": RecordKind(OffStudy, OffStudyForm, "Off study", False, one_per_patient=True),
 }
@@ -344,7 +357,9 @@ def record_edit(request, screening_number, kind, pk=None):
         # One writer per patient at a time: cycle numbers, "nothing after death" and the
         # optimistic lock all read the patient's other records.
         Patient.objects.select_for_update().get(pk=patient.pk)
-    form = kind.form(request.POST or None, instance=instance, patient=patient)
+    # "Record a death" opens a new follow-up contact with vital status Dead chosen.
+    initial = {"vital_status": "dead"} if kind.model is FollowUp and request.GET.get("vital_status") == "dead" else None
+    form = kind.form(request.POST or None, instance=instance, patient=patient, initial=initial)
     if form.is_valid():
         if instance and not form.changed_fields:
             messages.info(request, "Nothing was changed.")

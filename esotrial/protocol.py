@@ -150,6 +150,31 @@ SURVIVAL_FOLLOW_UP_INTERVAL_MONTHS = Parameter(3, "default", "survival contact a
 RECIST_PR_DECREASE_PERCENT = Parameter(30, "default", "RECIST 1.1: >=30% decrease from baseline sum", unit="%")
 RECIST_PD_INCREASE_PERCENT = Parameter(20, "default", "RECIST 1.1: >=20% increase from nadir ...", unit="%")
 RECIST_PD_INCREASE_MM = Parameter(5, "default", "... and >=5 mm absolute increase", unit="mm")
+RECIST_MIN_MEASURABLE_MM = Parameter(10, "default", "RECIST 1.1: a target measures >=10 mm (CT)", unit="mm")
+RECIST_NODE_TARGET_MIN_SHORT_AXIS_MM = Parameter(
+    15, "default", "RECIST 1.1: a lymph node is a target with a short axis >=15 mm", unit="mm"
+)
+RECIST_NODE_PATHOLOGICAL_MIN_SHORT_AXIS_MM = Parameter(
+    10, "default", "RECIST 1.1: a node is pathological from 10 mm short axis; <10 mm is normal", unit="mm"
+)
+RECIST_TOO_SMALL_MM = Parameter(5, "default", "RECIST 1.1: a target 'too small to measure' counts as 5 mm", unit="mm")
+RECIST_MAX_TARGETS = Parameter(5, "default", "RECIST 1.1: at most 5 target lesions", unit="lesions")
+RECIST_MAX_TARGETS_PER_ORGAN = Parameter(
+    2, "default", "RECIST 1.1: at most 2 targets per organ; all lymph nodes are one organ", unit="lesions"
+)
+DISTANT_LESION_REQUIRED = Parameter(
+    True, "default", "regional lymph nodes alone are not oligometastatic disease (M0): one distant lesion is required"
+)
+
+# --- Endpoints (FDA 2018 "Clinical Trial Endpoints for the Approval of Cancer Drugs and Biologics") ---
+MISSED_ASSESSMENTS_CENSOR = Parameter(
+    2,
+    "default",
+    "PFS: progression or death after this many consecutive missed scheduled assessments is censored "
+    "at the last adequate assessment before the gap",
+    unit="assessments",
+)
+LOCAL_CONTROL_RATE_MONTHS = Parameter(12, "default", "local control reported as the rate at this time", unit="months")
 
 # --- Reminders ---
 REMINDER_DUE_WITHIN_DAYS = Parameter(3, "default", "daily digest lists visits due in the next days", unit="days")

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.text import capfirst
 
-from crf import endpoints
+from crf import endpoints, local_control
 from crf.models import (
     Baseline,
     Eligibility,
@@ -23,6 +23,8 @@ from crf.models import (
     FollowUp,
     LocalIntervention,
     MetastaticLesion,
+    NewAnticancerTherapy,
+    NonTargetStatus,
     OffStudy,
     Patient,
     TargetMeasurement,
@@ -56,7 +58,7 @@ class Dataset:
     label: str
     sas_name: str  # SAS XPORT v5 member name: at most 8 characters
     variables: tuple
-    read: Callable  # read(dataset, patients) → iterator of rows (lists, in variable order)
+    read: Callable  # read(dataset, patients, cutoff) → iterator of rows (lists, in variable order)
     options: dict = field(default_factory=dict)
 
 
@@ -141,7 +143,7 @@ class _Row:
         return self.values[self.index[lookup]]
 
 
-def read_model(dataset, patients):
+def read_model(dataset, patients, cutoff=None):
     """One query per dataset: the model's rows of the given patients, voided rows included."""
     options = dataset.options
     path = options["patient_path"]
@@ -197,6 +199,31 @@ CTCAE_TERM = (
 STRATUM_FACTORS = tuple(LEVELS)  # the default factors; 'site' is in site_code already
 LOCAL_MODALITIES = tuple(LocalIntervention.Modality.values)
 GRADE_CODES = {0: "No adverse event", **{n: f"Grade {n}" for n in range(1, 6)}}
+ENDPOINTS = (
+    ("pfs", "PFS", {0: "Event: progression or death", **endpoints.PFS_CENSORING}),
+    (
+        "pfs_sens",
+        "PFS sensitivity (every progression and death an event)",
+        {0: "Event: progression or death", 1: endpoints.PFS_CENSORING[1], 4: endpoints.PFS_CENSORING[4]},
+    ),
+    ("os", "OS", {0: "Event: death", **endpoints.OS_CENSORING}),
+)
+
+
+def time_to_event_variables(prefix, name, cnsr_codes):
+    """The ADaM ADTTE shape of one endpoint (STARTDT, ADT, AVAL, CNSR, EVNTDESC/CNSDTDSC) as columns."""
+    return (
+        Variable(f"{prefix}_start", f"{name}: start date (STARTDT)", "date"),
+        Variable(f"{prefix}_date", f"{name}: event or censoring date (ADT)", "date"),
+        Variable(f"{prefix}_days", f"{name}: AVAL = ADT - STARTDT", "integer", unit="days"),
+        Variable(f"{prefix}_months", f"{name}: AVAL / 30.4375", "number", unit="months"),
+        Variable(
+            f"{prefix}_event", f"{name}: event (1 event, 0 censored)", "integer", codes={1: "Event", 0: "Censored"}
+        ),
+        Variable(f"{prefix}_cnsr", f"{name}: CNSR (0 event, 1+ censoring reason)", "integer", codes=cnsr_codes),
+        Variable(f"{prefix}_desc", f"{name}: event or censoring description", "string"),
+    )
+
 
 ANALYSIS_VARIABLES = (
     Variable("screening_number", "Screening number", "string"),
@@ -210,14 +237,8 @@ ANALYSIS_VARIABLES = (
         for factor in STRATUM_FACTORS
     ),
     Variable("randomized_on", "Date of randomization", "date"),
-    Variable(
-        "pfs_event", "PFS event (1 progression or death, 0 censored)", "integer", codes={1: "Event", 0: "Censored"}
-    ),
-    Variable("pfs_date", "PFS event or censoring date", "date"),
-    Variable("pfs_months", "PFS (months)", "number", unit="months"),
-    Variable("os_event", "OS event (1 death, 0 censored)", "integer", codes={1: "Death", 0: "Censored"}),
-    Variable("os_date", "Death or last date known alive", "date"),
-    Variable("os_months", "OS (months)", "number", unit="months"),
+    Variable("data_cutoff", "Data cut-off date (nothing later is used)", "date"),
+    *(variable for prefix, name, codes in ENDPOINTS for variable in time_to_event_variables(prefix, name, codes)),
     Variable("worst_ae_grade", "Worst CTCAE grade of any AE", "integer", codes=GRADE_CODES),
     Variable("any_ae_grade_3_plus", "Any AE of grade 3 or higher", "integer", codes=YES_NO_CODES),
     Variable("any_sae", "Any serious AE", "integer", codes=YES_NO_CODES),
@@ -231,15 +252,17 @@ ANALYSIS_VARIABLES = (
 )
 
 
-def read_analysis(dataset, patients):
+def read_analysis(dataset, patients, cutoff=None):
     """A handful of queries whatever the trial size: each table once, grouped by patient here.
 
     One row per allocation, always (intention to treat): a randomized patient cannot be voided
     (crf.services.void_patient), and one voided before that rule stays in the analysis too.
+    Nothing dated after `cutoff` is used (crf.endpoints).
     """
     live = {"voided": False, "patient__in": patients}
     assessments, deaths, alive = defaultdict(list), {}, defaultdict(list)
-    events, cycles, interventions = defaultdict(list), defaultdict(int), defaultdict(list)
+    events, cycles, interventions, new_therapy = defaultdict(list), {}, defaultdict(list), defaultdict(list)
+    treatment_end = {}
     rows = TumourAssessment.objects.filter(**live).values_list("patient_id", "assessment_date", "overall_response")
     for patient_id, on, response in rows.iterator(chunk_size=CHUNK):
         assessments[patient_id].append((on, response))
@@ -250,28 +273,41 @@ def read_analysis(dataset, patients):
             deaths[patient_id] = min(death_on, deaths.get(patient_id, death_on))
         elif vital_status == FollowUp.VitalStatus.ALIVE:
             alive[patient_id].append(on)
+    given = TreatmentCycle.objects.filter(**live, given=True)
+    if cutoff:
+        given = given.filter(day1_date__lte=cutoff)
     rows = (
-        TreatmentCycle.objects.filter(**live, given=True)
-        .values("patient_id")
-        .annotate(n=models.Count("id"), last=models.Max("day1_date"))
-        .values_list("patient_id", "n", "last")
+        given.values("patient_id")
+        .annotate(n=models.Count("id"), first=models.Min("day1_date"), last=models.Max("day1_date"))
+        .values_list("patient_id", "n", "first", "last")
     )
-    for patient_id, n, last in rows:
-        cycles[patient_id] = n
+    for patient_id, n, first, last in rows:
+        cycles[patient_id] = (n, first)
         alive[patient_id].append(last)
     rows = LocalIntervention.objects.filter(
         voided=False, lesion__voided=False, lesion__patient__in=patients
-    ).values_list("lesion__patient_id", "modality", "intent", "start_date")
-    for patient_id, modality, intent, on in rows.iterator(chunk_size=CHUNK):
-        interventions[patient_id].append((modality, intent))
+    ).values_list("lesion__patient_id", "modality", "intent", "start_date", "end_date")
+    for patient_id, modality, intent, on, end in rows.iterator(chunk_size=CHUNK):
+        if cutoff is None or on <= cutoff:
+            interventions[patient_id].append((modality, intent))
+        alive[patient_id] += [on, end]
+        if intent != LocalIntervention.Intent.PROTOCOL:  # not protocol treatment: new anticancer therapy
+            new_therapy[patient_id].append(on)
+    rows = NewAnticancerTherapy.objects.filter(**live).values_list("patient_id", "start_date")
+    for patient_id, on in rows.iterator(chunk_size=CHUNK):
+        new_therapy[patient_id].append(on)
         alive[patient_id].append(on)
     rows = AdverseEvent.objects.filter(**live).values_list(
-        "patient_id", "grade", "serious", "immune_related", "onset_date"
+        "patient_id", "grade", "serious", "immune_related", "onset_date", "resolution_date", "outcome"
     )
-    for patient_id, grade, serious, immune_related, on in rows.iterator(chunk_size=CHUNK):
-        events[patient_id].append((grade, serious, immune_related))
+    for patient_id, grade, serious, immune_related, on, resolved, outcome in rows.iterator(chunk_size=CHUNK):
+        if cutoff is None or on <= cutoff:
+            events[patient_id].append((grade, serious, immune_related))
         alive[patient_id].append(on)
+        if outcome != AdverseEvent.Outcome.FATAL:
+            alive[patient_id].append(resolved)
     for patient_id, on in EndOfTreatment.objects.filter(**live).values_list("patient_id", "end_date"):
+        treatment_end[patient_id] = on
         alive[patient_id].append(on)
 
     allocations = (
@@ -287,18 +323,25 @@ def read_analysis(dataset, patients):
             "randomized_on",
         )
     )
+    if cutoff:
+        allocations = allocations.filter(randomized_on__lte=cutoff)
     for patient_id, screening_number, site_code, number, arm, stratum, randomized_on in allocations.iterator(
         chunk_size=CHUNK
     ):
+        n_cycles, first_dose = cycles.get(patient_id, (0, None))
+        end = treatment_end.get(patient_id)
         record = endpoints.analysis_record(
             endpoints.PatientCourse(
                 randomized_on=randomized_on,
                 assessments=tuple(assessments[patient_id]),
                 death_on=deaths.get(patient_id),
-                known_alive=tuple(alive[patient_id]),
+                known_alive=tuple(d for d in alive[patient_id] if d),
                 adverse_events=tuple(events[patient_id]),
-                cycles_given=cycles[patient_id],
+                cycles_given=n_cycles,
                 interventions=tuple(interventions[patient_id]),
+                new_therapy_on=tuple(new_therapy[patient_id]),
+                missed_deadline=endpoints.missed_deadline_for(first_dose or randomized_on, end),
+                cutoff=cutoff,
             )
         )
         levels = parse_stratum_key(stratum)
@@ -310,8 +353,54 @@ def read_analysis(dataset, patients):
             arm_label=label_of(arm, dict(Arm.choices)),
             stratum=stratum,
             randomized_on=randomized_on,
+            data_cutoff=cutoff,
             **{f"strat_{factor}": levels.get(factor, "") for factor in STRATUM_FACTORS},
         )
+        yield [record[variable.name] for variable in dataset.variables]
+
+
+# --- Local control: one row per treated lesion (crf.local_control) ---
+
+LOCAL_CONTROL_VARIABLES = (
+    Variable("screening_number", "Screening number", "string"),
+    Variable("site_code", "Site code", "string"),
+    Variable("arm", "Randomized arm", "string", codes=dict(Arm.choices)),
+    Variable("lesion_label", "Lesion label", "string"),
+    Variable("organ", "Organ", "string", codes=dict(MetastaticLesion._meta.get_field("organ").flatchoices)),
+    Variable("target_lesion", "RECIST target lesion", "integer", codes=YES_NO_CODES),
+    Variable("modality", "Local intervention", "string", codes=dict(LocalIntervention.Modality.choices)),
+    Variable("intent", "Intent", "string", codes=dict(LocalIntervention.Intent.choices)),
+    Variable("bed10_gy", "BED10 (Gy), radiotherapy (alpha/beta = 10)", "number", unit="Gy"),
+    Variable("data_cutoff", "Data cut-off date (nothing later is used)", "date"),
+    *time_to_event_variables(
+        "lc", "Local control", {0: "Event: local progression", **endpoints.LOCAL_CONTROL_CENSORING}
+    ),
+)
+
+
+def read_local_control(dataset, patients, cutoff=None):
+    about = {
+        patient_id: (screening_number, site_code, arm)
+        for patient_id, screening_number, site_code, arm in patients.values_list(
+            "pk", "screening_number", "site__code", "allocation__arm"
+        ).iterator(chunk_size=CHUNK)
+    }
+    for lesion in local_control.treated_lesions(patients, cutoff):
+        screening_number, site_code, arm = about[lesion.patient_id]
+        intervention = lesion.intervention
+        record = {
+            "screening_number": screening_number,
+            "site_code": site_code,
+            "arm": arm,
+            "lesion_label": lesion.lesion_label,
+            "organ": lesion.organ,
+            "target_lesion": int(lesion.target),
+            "modality": intervention.modality,
+            "intent": intervention.intent,
+            "bed10_gy": intervention.bed10,
+            "data_cutoff": cutoff,
+            **endpoints.endpoint_columns("lc", lesion.outcome),
+        }
         yield [record[variable.name] for variable in dataset.variables]
 
 
@@ -401,6 +490,28 @@ def form_datasets():
             order_by=["assessment__patient__site__code", "assessment__patient__site_serial", "assessment_id", "id"],
         ),
         model_dataset(
+            "non_target_statuses",
+            "Non-target lesion statuses (RECIST 1.1)",
+            "NONTARG",
+            NonTargetStatus,
+            patient_path="assessment__patient",
+            relations={
+                "assessment": [
+                    Variable("assessment_id", "Tumour assessment (record id)", "integer", "assessment_id"),
+                    Variable("assessment_date", "Assessment date", "date", "assessment__assessment_date"),
+                ],
+                "lesion": [Variable("lesion_label", "Lesion label", "string", "lesion__label")],
+            },
+            order_by=["assessment__patient__site__code", "assessment__patient__site_serial", "assessment_id", "id"],
+        ),
+        model_dataset(
+            "new_anticancer_therapy",
+            "New anticancer therapy (not protocol treatment)",
+            "NEWTHER",
+            NewAnticancerTherapy,
+            order_by=["patient__site__code", "patient__site_serial", "start_date", "id"],
+        ),
+        model_dataset(
             "follow_up",
             "Follow-up contacts and vital status",
             "FOLLOWUP",
@@ -427,4 +538,11 @@ def form_datasets():
             exclude=("slot",),
         ),
         Dataset("analysis", "Analysis dataset (ADSL/ADTTE style)", "ADSL", ANALYSIS_VARIABLES, read_analysis),
+        Dataset(
+            "local_control",
+            "Local control per treated lesion (ADTTE style)",
+            "LOCALCTL",
+            LOCAL_CONTROL_VARIABLES,
+            read_local_control,
+        ),
     )

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from accounts.scoping import sites_visible_to
 
@@ -11,10 +12,24 @@ class TrialExportForm(forms.Form):
         help_text="Leave all unticked to export every site you can see.",
     )
 
+    data_cutoff = forms.DateField(
+        label="Data cut-off date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="PFS, OS and local control use nothing dated after it (e.g. a DSMB data cut). "
+        "Leave empty to use all data entered up to now.",
+    )
+
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The choices are the user's own sites: another site cannot even be asked for.
         self.fields["sites"].queryset = sites_visible_to(user).order_by("code")
+
+    def clean_data_cutoff(self):
+        cutoff = self.cleaned_data["data_cutoff"]
+        if cutoff and cutoff > timezone.localdate():
+            raise forms.ValidationError("The data cut-off cannot be in the future.")
+        return cutoff
 
     def site_codes(self):
         return sorted(site.code for site in self.cleaned_data["sites"])

@@ -31,6 +31,8 @@ from crf.models import (
     FollowUp,
     LocalIntervention,
     MetastaticLesion,
+    NewAnticancerTherapy,
+    NonTargetStatus,
     OffStudy,
     Patient,
     TargetMeasurement,
@@ -62,7 +64,9 @@ AUDITED = (
     (TreatmentCycle, "patient"),
     (TumourAssessment, "patient"),
     (TargetMeasurement, "assessment__patient"),
+    (NonTargetStatus, "assessment__patient"),
     (FollowUp, "patient"),
+    (NewAnticancerTherapy, "patient"),
     (EndOfTreatment, "patient"),
     (OffStudy, "patient"),
     (AdverseEvent, "patient"),
@@ -339,6 +343,8 @@ def _update(run, **fields):
 def build_trial_export(run, patients):
     """Write the ZIP for `run` from `patients` (already scoped to the requesting user) and record it."""
     started = timezone.now()
+    cutoff = run.filters.get("data_cutoff")
+    cutoff = date.fromisoformat(cutoff) if cutoff else None
     datasets = form_datasets()
     steps = len(datasets) + 3  # datasets, then audit trail, dictionary and manifest
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
@@ -355,7 +361,7 @@ def build_trial_export(run, patients):
             counts[f"{dataset.name}.csv"] = write_csv(
                 path,
                 [v.name for v in dataset.variables],
-                dataset.read(dataset, patients),
+                dataset.read(dataset, patients, cutoff),
                 types=[v.type for v in dataset.variables],
             )
             notes += write_statistical_files(dataset, frame_from_csv(dataset, path), folder)
@@ -378,6 +384,12 @@ def build_trial_export(run, patients):
             "app_version": settings.APP_VERSION or esotrial.__version__,
             "sites": run.sites.split(",") if run.sites else [],
             "filters": run.filters,
+            "data_cutoff": {
+                "date": cutoff.isoformat() if cutoff else None,
+                "applies_to": "analysis.csv and local_control.csv (endpoints): nothing dated after the cut-off is "
+                "used, and patients randomized after it are left out; the form datasets hold every record entered "
+                "up to the export time",
+            },
             "formats": {
                 "csv": "UTF-8, comma-separated; dates ISO 8601, datetimes UTC (Z); 1/0 for yes/no",
                 "sas": "SAS XPORT version 5 (.xpt); value labels in sas/formats.sas",

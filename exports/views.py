@@ -29,12 +29,16 @@ def new_export(request, model_admin):
     # Not `request.POST or None`: a POST with no site ticked (= all sites) is an empty QueryDict.
     form = TrialExportForm(request.user, request.POST if request.method == "POST" else None)
     if form.is_valid():
+        cutoff = form.cleaned_data["data_cutoff"]
         run = ExportRun.objects.create(
             kind=ExportRun.Kind.TRIAL,
             requested_by=request.user,
             dataset="Trial dataset",
             sites=",".join(form.site_codes()),
-            filters={"sites": form.site_codes() or "all visible"},
+            filters={
+                "sites": form.site_codes() or "all visible",
+                "data_cutoff": cutoff.isoformat() if cutoff else None,
+            },
         )
         if services.patients_for(run).count() <= settings.EXPORT_DIRECT_MAX_PATIENTS:
             run = services.run_export(run.pk)

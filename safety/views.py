@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from audit.forms import VoidForm
+from crf import local_control
 from crf.models import Patient
 from crf.patients import get_patient_or_404
 from esotrial import protocol
@@ -161,7 +162,15 @@ def safety_summary(request):
         table.setdefault(row["term__term"], [0] * 5)[row["worst"] - 1] += 1
     terms = sorted(table.items(), key=lambda item: (-sum(item[1]), item[0]))
     visible = AdverseEvent.objects.visible_to(request.user).select_related("patient", "term")
+    # Pooled over arms (efficacy by arm is for the DSMB's closed session): at most ~4 lesions a patient.
+    treated = list(local_control.treated_lesions(patients))
     context = {
+        "local_control": {
+            "lesions": len(treated),
+            "progressions": sum(lesion.outcome.event for lesion in treated),
+            "rate": local_control.rate_at(treated),
+            "months": protocol.LOCAL_CONTROL_RATE_MONTHS.value,
+        },
         "counts": counts,
         "terms": terms,
         "overdue_sae": overdue_sae_reports(request.user),

@@ -7,7 +7,16 @@ import pytest
 
 from crf.lesions import count_lesions
 from crf.radiotherapy import bed, is_stereotactic_schedule
-from crf.recist import recist_response
+from crf.recist import (
+    ABSENT,
+    NOT_EVALUATED,
+    PRESENT,
+    PROGRESSION,
+    Measurement,
+    non_target_response,
+    overall_response,
+    target_response,
+)
 from crf.schedule import add_months, maintenance_end, next_cycle_window, phase
 
 
@@ -71,24 +80,29 @@ def test_sbrt_schedule():
     assert not is_stereotactic_schedule(60, 8)
 
 
+NON_TARGET = {"absent": ABSENT, "non_cr_non_pd": PRESENT, "pd": PROGRESSION, "ne": NOT_EVALUATED}
+
+
 @pytest.mark.parametrize(
     "baseline, nadir, current, new, non_target, expected",
     [
-        (100, 100, 0, False, "absent", "CR"),
-        (100, 100, 0, False, "non_cr_non_pd", "PR"),
-        (100, 100, 70, False, "non_cr_non_pd", "PR"),  # exactly -30 %
-        (100, 100, 71, False, "non_cr_non_pd", "SD"),
-        (100, 60, 72, False, "non_cr_non_pd", "PD"),  # +20 % and +12 mm from nadir
-        (20, 20, 24, False, "non_cr_non_pd", "SD"),  # +20 % but only +4 mm
-        (20, 20, 25, False, "non_cr_non_pd", "PD"),  # +25 % and +5 mm
-        (100, 50, 40, True, "non_cr_non_pd", "PD"),  # a new lesion is PD whatever the sum
-        (100, 50, 40, False, "pd", "PD"),
-        (100, 100, None, False, "non_cr_non_pd", "NE"),
-        (100, 100, 60, False, "ne", "PR"),
+        (100, 100, (0, 0), False, "absent", "CR"),
+        (100, 100, (0, 0), False, "non_cr_non_pd", "PR"),  # target CR, non-target persisting: table 1 → PR
+        (100, 100, (40, 30), False, "non_cr_non_pd", "PR"),  # 70: exactly -30 %
+        (100, 100, (40, 31), False, "non_cr_non_pd", "SD"),  # 71: -29 %
+        (100, 60, (42, 30), False, "non_cr_non_pd", "PD"),  # 72: +20 % and +12 mm from nadir
+        (20, 20, (24,), False, "non_cr_non_pd", "SD"),  # +20 % but only +4 mm
+        (20, 20, (25,), False, "non_cr_non_pd", "PD"),  # +25 % and +5 mm
+        (100, 50, (20, 20), True, "non_cr_non_pd", "PD"),  # 40: a new lesion is PD whatever the sum
+        (100, 50, (20, 20), False, "pd", "PD"),  # non-target progression
+        (100, 100, (50, None), False, "non_cr_non_pd", "NE"),  # a target not measured, no proven PD
+        (100, 100, (30, 30), False, "ne", "PR"),  # 60: -40 %; a non-target not evaluated does not downgrade
     ],
 )
 def test_recist_response(baseline, nadir, current, new, non_target, expected):
-    assert recist_response(baseline, nadir, current, new, non_target) == expected
+    measurements = [Measurement(nodal=False, mm=None if mm is None else Decimal(mm)) for mm in current]
+    target = target_response(Decimal(baseline), Decimal(nadir), measurements)
+    assert overall_response(target, non_target_response([NON_TARGET[non_target]]), new) == expected
 
 
 def test_cycle_window_is_day_21_minus_3_plus_7():
