@@ -166,3 +166,11 @@ def test_baseline_ecog_above_protocol_limit_is_a_failure(investigator_client, pa
     BaselineFactory(patient=patient, ecog=2)
     response = investigator_client.post(eligibility_url(patient), answers(confirm="on"))
     assert "Baseline ECOG is 2; the protocol allows 0–1." in response.context["form"].errors["confirm"][0]
+
+
+def test_regional_lymph_nodes_alone_are_not_oligometastatic_disease():
+    # PROTOCOL.md [default]: regional nodes only is M0; at least one distant lesion is required.
+    from crf.lesions import count_lesions
+
+    assert any("not metastatic disease (M0)" in b for b in count_lesions([("L1", "regional_ln", 12)]).breaches)
+    assert not count_lesions([("L1", "regional_ln", 12), ("L2", "lung", 15)]).breaches

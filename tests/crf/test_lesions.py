@@ -63,6 +63,79 @@ def test_more_than_two_target_lesions_in_one_organ_is_refused(nurse_client, pati
     assert "at most 2 target lesions per organ" in str(response.context["formset"].non_form_errors())
 
 
+def row_errors(response, index=0):
+    return response.context["formset"].forms[index].errors
+
+
+def test_a_lymph_node_needs_its_short_axis(nurse_client, patient):
+    response = post_lesions(nurse_client, patient, [row("non_regional_ln", mm="20", target_lesion="False")])
+    assert row_errors(response)["short_axis_mm"] == ["A lymph node is measured by its short axis (RECIST 1.1)."]
+
+
+def test_short_axis_is_for_nodes_and_soft_tissue_for_bone_only(nurse_client, patient):
+    response = post_lesions(nurse_client, patient, [row("lung", short_axis_mm="10", bone_soft_tissue_mm="12")])
+    errors = row_errors(response)
+    assert errors["short_axis_mm"] == ["Only for lymph nodes: leave empty."]
+    assert errors["bone_soft_tissue_mm"] == ["Only for bone lesions: leave empty."]
+
+
+def test_node_of_12_mm_short_axis_is_a_non_target_and_15_mm_may_be_a_target(nurse_client, patient):
+    # RECIST 1.1: nodes ≥ 15 mm short axis are measurable; 10–15 mm pathological, non-target only.
+    small = row("non_regional_ln", mm="18", short_axis_mm="12")
+    response = post_lesions(nurse_client, patient, [small])
+    assert "a lymph node is a target only with a short axis ≥ 15 mm" in row_errors(response)["target_lesion"][0]
+    big = row("non_regional_ln", mm="22", short_axis_mm="15")
+    assert post_lesions(nurse_client, patient, [{**small, "target_lesion": "False"}, big]).status_code == 302
+    assert list(MetastaticLesion.objects.order_by("label").values_list("short_axis_mm", "target_lesion")) == [
+        (12, False),
+        (15, True),
+    ]
+
+
+def test_node_under_10_mm_short_axis_is_normal_unless_pathologically_confirmed(nurse_client, patient):
+    normal = row("non_regional_ln", mm="12", short_axis_mm="8", target_lesion="False", pathologically_confirmed="False")
+    response = post_lesions(nurse_client, patient, [normal])
+    assert "normal by RECIST 1.1" in row_errors(response)["short_axis_mm"][0]
+    assert post_lesions(nurse_client, patient, [{**normal, "pathologically_confirmed": "True"}]).status_code == 302
+
+
+def test_bone_lesion_without_soft_tissue_component_is_not_a_target(nurse_client, patient):
+    response = post_lesions(nurse_client, patient, [row("bone", mm="30")])
+    assert "soft-tissue component ≥ 10 mm" in row_errors(response)["target_lesion"][0]
+    response = post_lesions(nurse_client, patient, [row("bone", mm="30", bone_soft_tissue_mm="14")])
+    assert response.status_code == 302
+
+
+def test_previously_irradiated_lesion_is_a_target_only_after_progressing(nurse_client, patient):
+    response = post_lesions(nurse_client, patient, [row("lung", previously_irradiated="on")])
+    assert "previously irradiated" in row_errors(response)["target_lesion"][0]
+    response = post_lesions(
+        nurse_client, patient, [row("lung", previously_irradiated="on", progressed_since_irradiation="on")]
+    )
+    assert response.status_code == 302
+
+
+def test_all_lymph_nodes_are_one_organ_for_target_selection(nurse_client, patient):
+    node = {"mm": "25", "short_axis_mm": "16"}
+    rows = [row("regional_ln", **node), row("non_regional_ln", **node), row("non_regional_ln", **node)]
+    response = post_lesions(nurse_client, patient, rows)
+    assert "at most 2 target lesions per organ: 3 in lymph nodes" in str(response.context["formset"].non_form_errors())
+
+
+def test_other_organs_count_per_organ_named(nurse_client, patient):
+    spleen = [
+        row("other", organ_other="Spleen"),
+        row("other", organ_other="spleen "),
+        row("other", organ_other="SPLEEN"),
+    ]
+    response = post_lesions(nurse_client, patient, spleen)
+    assert "at most 2 target lesions per organ: 3 in other: spleen" in str(
+        response.context["formset"].non_form_errors()
+    )
+    two_organs = [*spleen[:2], row("other", organ_other="Kidney")]
+    assert post_lesions(nurse_client, patient, two_organs).status_code == 302
+
+
 def test_changing_a_saved_lesion_needs_a_reason(nurse_client, patient):
     lesion = LesionFactory(patient=patient, label="L1")
     saved = {**row(mm="22"), "id": str(lesion.pk), "patient": str(patient.pk)}
@@ -80,7 +153,7 @@ def test_removed_lesion_is_voided_and_its_label_not_reused(nurse_client, patient
     rows = [
         {**row(), "id": str(first.pk), "patient": str(patient.pk)},
         {**row("liver"), "id": str(second.pk), "patient": str(patient.pk), "DELETE": "on"},
-        row("bone"),
+        row("bone", target_lesion="False"),
     ]
     response = post_lesions(nurse_client, patient, rows, initial=2, reason="L2 was a cyst on review")
     assert response.status_code == 302

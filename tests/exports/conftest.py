@@ -9,7 +9,16 @@ from django.urls import reverse
 
 from accounts import roles
 from audit.services import save_with_reason, void
-from crf.models import EndOfTreatment, FollowUp, LocalIntervention, OffStudy, TargetMeasurement, TumourAssessment
+from crf.models import (
+    EndOfTreatment,
+    FollowUp,
+    LocalIntervention,
+    NewAnticancerTherapy,
+    NonTargetStatus,
+    OffStudy,
+    TargetMeasurement,
+    TumourAssessment,
+)
 from tests.factories import (
     AdverseEventFactory,
     AllocationFactory,
@@ -51,6 +60,7 @@ def build_course(site, investigator, *, arm="combined", cycles=3, progression_on
         overall_response="PR",
     )
     TargetMeasurement.objects.create(assessment=first, lesion=lesion, diameter_mm=Decimal("11.5"))
+    NonTargetStatus.objects.create(assessment=first, lesion=patient.lesions.get(label="L2"), status="present")
     if progression_on:
         TumourAssessment.objects.create(
             patient=patient,
@@ -81,6 +91,13 @@ def trial(site, other_site, investigator, nurse, terms):
     cycle.anti_pd1_dose_mg = Decimal("240")
     save_with_reason(cycle, nurse, "Dose misread from the prescription")
     void(censored.cycles.get(cycle_number=3), "Entered twice", by=nurse)
+    NewAnticancerTherapy.objects.create(
+        patient=censored,
+        therapy_type="radiotherapy",
+        description="Palliative RT, T8",
+        start_date=date(2025, 5, 1),
+        intent="palliative",
+    )
     investigator_hz = UserFactory(username="investigator.hz01", role=roles.INVESTIGATOR, sites=[other_site])
     elsewhere = build_course(other_site, investigator_hz)
     return {"progressed": progressed, "censored": censored, "elsewhere": elsewhere}

@@ -38,7 +38,7 @@ def test_trial_data_manager_can_narrow_the_export_to_one_site(client, trial, tri
     client.force_login(trial_data_manager)
     exported = export_zip(client, sites=[other_site])
     assert set(exported.csv("patients.csv").screening_number) == {trial["elsewhere"].screening_number}
-    assert ExportRun.objects.get().filters == {"sites": ["HZ01"]}
+    assert ExportRun.objects.get().filters == {"sites": ["HZ01"], "data_cutoff": None}
 
 
 @pytest.mark.parametrize("user_fixture", ["nurse", "investigator", "monitor"])

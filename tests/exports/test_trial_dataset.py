@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pandas as pd
 import pyreadstat
 import pytest
+from django.urls import reverse
 
 from audit.services import void
 from crf.models import Patient, TreatmentCycle
@@ -15,7 +16,7 @@ from exports.datasets import form_datasets
 from exports.models import ExportRun
 from randomization.models import Allocation
 
-from .conftest import export_zip
+from .conftest import TrialZip, export_zip
 
 DATASETS = [dataset.name for dataset in form_datasets()]
 
@@ -171,11 +172,20 @@ def test_manifest_gives_user_version_counts_and_checksums(exported, trial_data_m
 def test_analysis_dataset_derives_pfs_os_and_summaries(exported, trial):
     analysis = exported.csv("analysis.csv").set_index("screening_number")
     progressed = analysis.loc[trial["progressed"].screening_number]
-    assert (progressed.pfs_event, progressed.pfs_date, progressed.pfs_months) == ("1", "2025-08-04", "4.83")
+    # FDA 2018: PD on 08-04 comes after two missed scheduled assessments (week-6 CT 04-21; the next
+    # were due 06-02 ± 7 and 07-14 ± 7 days): censored at 04-21 (42 days, 1.38 months), CNSR 3; the
+    # sensitivity PFS counts the PD (147 days / 30.4375 = 4.83 months).
+    assert (progressed.pfs_cnsr, progressed.pfs_date, progressed.pfs_months) == ("3", "2025-04-21", "1.38")
+    assert (progressed.pfs_sens_event, progressed.pfs_sens_date, progressed.pfs_sens_months) == (
+        "1",
+        "2025-08-04",
+        "4.83",
+    )
     assert (progressed.os_event, progressed.os_date) == ("1", "2025-12-01")
     assert (progressed.worst_ae_grade, progressed.any_sae, progressed.local_radiotherapy) == ("3", "1", "1")
     censored = analysis.loc[trial["censored"].screening_number]
-    assert (censored.pfs_event, censored.pfs_date) == ("0", "2025-04-21")  # the PR assessment at week 6
+    # the PR assessment at week 6, before the palliative RT of 05-01 (new anticancer therapy): CNSR 2
+    assert (censored.pfs_event, censored.pfs_cnsr, censored.pfs_date) == ("0", "2", "2025-04-21")
     assert (censored.os_event, censored.os_date) == ("0", "2025-05-14")  # cycle 4, the last seen alive
     assert (censored.cycles_received, censored.worst_ae_grade, censored.arm) == ("3", "0", "systemic")
     assert censored.strat_lesion_count == "2-4"
@@ -188,3 +198,32 @@ def test_analysis_has_one_row_per_allocation_even_for_a_voided_patient(client, t
     analysis = export_zip(client).csv("analysis.csv")
     assert len(analysis) == Allocation.objects.count() == 3
     assert trial["censored"].screening_number in set(analysis.screening_number)
+
+
+def test_data_cutoff_local_control_and_cnsr_codes_are_in_the_zip(client, trial, trial_data_manager):
+    client.force_login(trial_data_manager)
+    response = client.post(reverse("admin:exports_exportrun_new"), {"data_cutoff": "2025-06-30"})
+    exported = TrialZip(b"".join(response.streaming_content))
+    analysis = exported.csv("analysis.csv").set_index("screening_number")
+    progressed = analysis.loc[trial["progressed"].screening_number]
+    # Cut-off 06-30: the PD of 08-04 and the death of 12-01 are not used. Alive without progression,
+    # censored at the week-6 assessment of 04-21 (CNSR 4); OS not an event.
+    assert (progressed.data_cutoff, progressed.pfs_cnsr, progressed.pfs_date) == ("2025-06-30", "4", "2025-04-21")
+    assert progressed.os_event == "0" and progressed.os_date <= "2025-06-30"
+    # Local control of L1: SBRT from 04-09 (randomization + 30 days); 11.5 mm on 04-21, below its
+    # 18 mm before treatment: censored at that assessment, 12 days (0.39 months), CNSR 1.
+    local = exported.csv("local_control.csv").set_index("screening_number")
+    lesion = local.loc[trial["progressed"].screening_number]
+    assert (lesion.lesion_label, lesion.modality, lesion.lc_start, lesion.lc_date) == (
+        "L1",
+        "radiotherapy",
+        "2025-04-09",
+        "2025-04-21",
+    )
+    assert (lesion.lc_days, lesion.lc_months, lesion.lc_cnsr) == ("12", "0.39", "1")
+    dictionary = exported.csv("data_dictionary.csv")
+    codes = dictionary[(dictionary.dataset == "analysis") & (dictionary.variable == "pfs_cnsr")].codes.item()
+    assert "two or more missed scheduled assessments" in codes and "New anticancer therapy" in codes
+    assert "local_control" in set(dictionary.dataset)
+    manifest = json.loads(exported.read("manifest.json"))
+    assert manifest["data_cutoff"]["date"] == "2025-06-30"

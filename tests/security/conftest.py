@@ -24,7 +24,7 @@ from accounts import roles
 from accounts.models import SiteMembership, TrialSite
 from audit.services import save_with_reason
 from crf import demo
-from crf.models import EndOfTreatment, FollowUp, OffStudy, Patient, TreatmentCycle
+from crf.models import EndOfTreatment, FollowUp, NewAnticancerTherapy, OffStudy, Patient, TreatmentCycle
 from crf.views import RECORD_KINDS
 from exports.models import ExportRun
 from safety import ctcae
@@ -60,6 +60,15 @@ def _ensure_records(site, nurse, investigator):
         save_with_reason(
             OffStudy(patient=documented, off_study_date=last_day + timedelta(days=40), reason="withdrawal"), nurse
         )
+    if not NewAnticancerTherapy.objects.filter(patient__site=site, voided=False).exists():
+        therapy = NewAnticancerTherapy(
+            patient=documented,
+            therapy_type="systemic",
+            description="Docetaxel, second line",
+            start_date=last_day + timedelta(days=10),
+            intent="disease_directed",
+        )
+        save_with_reason(therapy, nurse)
     for model in {kind.model for kind in RECORD_KINDS.values()}:
         path = next(kind.patient_path for kind in RECORD_KINDS.values() if kind.model is model)
         if not model.objects.filter(**{f"{path}__site": site, "voided": False}).exists():

@@ -62,7 +62,16 @@ from hypothesis import strategies as st
 from accounts import roles
 from audit.services import save_with_reason
 from crf import recist
-from crf.models import EndOfTreatment, FollowUp, LocalIntervention, OffStudy, TargetMeasurement, TumourAssessment
+from crf.models import (
+    EndOfTreatment,
+    FollowUp,
+    LocalIntervention,
+    NewAnticancerTherapy,
+    NonTargetStatus,
+    OffStudy,
+    TargetMeasurement,
+    TumourAssessment,
+)
 from crf.status import Status
 from randomization.services import allocate, generate_list
 from safety import ctcae
@@ -332,15 +341,22 @@ def randomized_course(site, investigator):
     )
     sums = {lung: Decimal("15.0"), liver: Decimal("16.0")}
     baseline = lung.longest_diameter_mm + liver.longest_diameter_mm
+    measurements = [recist.Measurement(False, diameter) for diameter in sums.values()]
     assessment = TumourAssessment.objects.create(
         patient=patient,
         assessment_date=day(42),
         imaging_method="ct",
         non_target_status="non_cr_non_pd",
-        overall_response=recist.recist_response(baseline, baseline, sum(sums.values()), False),
+        overall_response=recist.overall_response(
+            recist.target_response(baseline, baseline, measurements), recist.NON_CR_NON_PD, False
+        ),
     )
     for lesion, diameter in sums.items():
         TargetMeasurement.objects.create(assessment=assessment, lesion=lesion, diameter_mm=diameter)
+    NonTargetStatus.objects.create(assessment=assessment, lesion=patient.lesions.get(organ="bone"), status="present")
+    NewAnticancerTherapy.objects.create(
+        patient=patient, therapy_type="systemic", description="Docetaxel", start_date=day(90), intent="palliative"
+    )
     FollowUp.objects.create(patient=patient, contact_date=day(83), vital_status="alive")
     first = AdverseEventFactory(
         patient=patient,
