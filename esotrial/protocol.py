@@ -174,6 +174,13 @@ MISSED_ASSESSMENTS_CENSOR = Parameter(
     "at the last adequate assessment before the gap",
     unit="assessments",
 )
+LOCAL_PROGRESSION_RULE = Parameter(
+    "a treated lesion >=20% and >=5 mm over its own nadir since the intervention (its last value before "
+    "included), or unequivocal progression of it as a non-target",
+    "default",
+    "local control runs from the lesion's first local intervention; censored at its last adequate assessment "
+    "(crf.endpoints.local_control)",
+)
 LOCAL_CONTROL_RATE_MONTHS = Parameter(12, "default", "local control reported as the rate at this time", unit="months")
 
 # --- Reminders ---
