@@ -735,9 +735,9 @@ class TumourAssessmentForm(PatientRecordForm):
         for lesion in self.targets:
             saved = measured.get(lesion.pk)
             what = "short axis" if lesion.nodal else "longest diameter"
-            gone = "under 10 mm is a normal node" if lesion.nodal else "0 if disappeared"
+            gone = "under 10 mm is a normal node (it still counts in the sum)" if lesion.nodal else "0 if disappeared"
             self.fields[f"target_{lesion.pk}"] = forms.DecimalField(
-                label=f"{lesion.label} {lesion.get_organ_display()} — {what} (mm)",
+                label=f"{lesion.label} {lesion.get_organ_display()} ({lesion.location}) — {what} (mm)",
                 required=False,
                 min_value=0,
                 max_value=300,
@@ -751,16 +751,43 @@ class TumourAssessmentForm(PatientRecordForm):
                 initial=saved.too_small if saved else False,
             )
         for lesion in self.non_targets:
+            absent = "Absent (normal size, < 10 mm short axis)" if lesion.nodal else "Absent (disappeared)"
             self.fields[f"non_target_{lesion.pk}"] = forms.ChoiceField(
-                label=f"{lesion.label} {lesion.get_organ_display()} ({lesion.location}) — non-target lesion",
-                choices=NonTargetStatus.Status.choices,
+                label=f"{lesion.label} {lesion.get_organ_display()} ({lesion.location})",
+                choices=[
+                    (code, absent if code == recist.ABSENT else label) for code, label in NonTargetStatus.Status.choices
+                ],
                 widget=forms.RadioSelect,
                 initial=statuses.get(lesion.pk),
             )
-        self.fields["overall_response"].help_text = (
-            "RECIST 1.1 table 1: from the target and non-target lesions and new lesions."
-            if self.targets
-            else "Non-target disease only (RECIST 1.1 table 2): CR, Non-CR/non-PD, PD or NE."
+        response = self.fields["overall_response"]
+        if self.targets:  # RECIST 1.1 table 1: no non-CR/non-PD
+            response.choices = [c for c in response.choices if c[0] != recist.NON_CR_NON_PD]
+            response.help_text = "RECIST 1.1 table 1: from the target and non-target lesions and new lesions."
+        else:  # table 2: without targets there is no PR or SD
+            response.choices = [c for c in response.choices if c[0] not in (recist.PR, recist.SD)]
+            response.help_text = "Non-target disease only (RECIST 1.1 table 2): CR, Non-CR/non-PD, PD or NE."
+        if not self.instance.pk:
+            self.initial.pop("new_lesions", None)  # asked, never assumed
+            self.fields["new_lesions"].initial = None
+        self.fields["new_lesions"].choices = [(True, "Yes"), (False, "No")]
+        self.helper.layout = Layout(
+            "assessment_date",
+            "imaging_method",
+            *(
+                [Fieldset("Target lesions", *[n for n in self.fields if n.startswith(("target_", "too_small_"))])]
+                if self.targets
+                else []
+            ),
+            *(
+                [Fieldset("Non-target lesions", *[n for n in self.fields if n.startswith("non_target_")])]
+                if self.non_targets
+                else []
+            ),
+            "new_lesions",
+            "overall_response",
+            "keep_response",
+            *[name for name in ("reason_for_change", "loaded_version") if name in self.fields],
         )
         self.computed = None
 
@@ -833,10 +860,11 @@ class TumourAssessmentForm(PatientRecordForm):
             and cleaned["overall_response"] != self.computed
             and not cleaned.get("keep_response")
         ):
+            source = "measurements" if self.targets else "lesion statuses"
             self.add_error(
                 "overall_response",
-                f"The measurements imply {self.computed} ({describe(numbers, start)}). Correct the response or the "
-                "measurements, or tick “Keep my overall response”.",
+                f"The {source} imply {self.computed} ({describe(numbers, start)}). Correct the response or the "
+                f"{source}, or tick “Keep my overall response”.",
             )
         return cleaned
 
@@ -852,7 +880,7 @@ def describe(numbers, start):
             parts.append(
                 f"sum {numbers['sum']:.1f} mm"
                 + (f", {change:+.0f}% from baseline {start:.1f} mm" if change is not None else "")
-                + f", nadir {numbers['nadir']:.1f} mm"
+                + f", nadir (smallest sum so far) {numbers['nadir']:.1f} mm"
             )
         parts.append(f"target response {numbers['target']}")
     parts.append(f"non-target response {numbers['non_target'] or 'none'}")
@@ -876,6 +904,17 @@ class FollowUpForm(PatientRecordForm):
         "death_cause": "vital_status=dead",
         "death_cause_other": "death_cause=other",
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vital_status"].choices = FollowUp.VitalStatus.choices  # no blank radio
+        self.fields[
+            "contact_date"
+        ].help_text = "The day of the contact or of the information (for a death: when the site learned of it)."
+        self.fields["vital_status"].help_text = (
+            "“Dead” records the patient's one death record: end of treatment, off study and a grade 5 adverse "
+            "event must agree with it."
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -944,8 +983,8 @@ def records_after(patient, day):
 
 
 DEATH_FIRST = (
-    "Record the death first: add a follow-up contact with vital status “Dead” (date and cause). "
-    "It is the patient's one death record, which this form points to."
+    "Record the death first: “Record a death” on the patient page (in Follow-up) asks its date and cause. "
+    "This form then takes its dates from that record."
 )
 
 
@@ -960,9 +999,12 @@ class EndOfTreatmentForm(PatientRecordForm):
         self.check_date("end_date", "date of last treatment", after_randomization=True)
         if cleaned.get("reason") == EndReason.DEATH and not self.dates.death:
             self.add_error("reason", DEATH_FIRST)
-        if cleaned.get("reason") == EndReason.SCREEN_FAILURE:
-            self.add_error("reason", "A randomized patient is not a screen failure.")
         return cleaned
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A randomized patient is never a screen failure (intention to treat).
+        self.fields["reason"].choices = [c for c in self.fields["reason"].choices if c[0] != EndReason.SCREEN_FAILURE]
 
 
 class OffStudyForm(PatientRecordForm):

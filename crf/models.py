@@ -735,7 +735,7 @@ class NewAnticancerTherapy(ClinicalRecord):
         RADIOTHERAPY = "radiotherapy", "Radiotherapy"
         SURGERY = "surgery", "Surgery"
         ABLATION = "ablation", "Ablation"
-        OTHER = "other", "Other (specify)"
+        OTHER = "other", "Other"
 
     class Intent(models.TextChoices):
         DISEASE_DIRECTED = "disease_directed", "Disease-directed (e.g. next line, at progression)"

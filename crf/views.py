@@ -377,7 +377,7 @@ def record_edit(request, screening_number, kind, pk=None):
     context = {
         "form": form,
         "patient": patient,
-        "title": kind.title,
+        "title": "Record a death" if initial else kind.title,
         "bed_preview": kind.model is LocalIntervention,
         "then_add_ae": kind.model is TreatmentCycle,
         "alpha_beta": protocol.BED_ALPHA_BETA_GY.value,

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.scoping import sites_visible_to
+from esotrial import protocol
 
 
 class TrialExportForm(forms.Form):
@@ -16,7 +17,8 @@ class TrialExportForm(forms.Form):
         label="Data cut-off date",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="PFS, OS and local control use nothing dated after it (e.g. a DSMB data cut). "
+        help_text="analysis.csv and local_control.csv (PFS, OS, local control) use nothing dated after it and "
+        "leave out patients randomized after it (e.g. a DSMB data cut); the per-form CSVs hold every record. "
         "Leave empty to use all data entered up to now.",
     )
 
@@ -29,6 +31,11 @@ class TrialExportForm(forms.Form):
         cutoff = self.cleaned_data["data_cutoff"]
         if cutoff and cutoff > timezone.localdate():
             raise forms.ValidationError("The data cut-off cannot be in the future.")
+        opening = protocol.EARLIEST_CONSENT_DATE.value
+        if cutoff and cutoff < opening:
+            raise forms.ValidationError(
+                f"The data cut-off precedes the trial's opening ({opening:%Y-%m-%d}): the endpoints would be empty."
+            )
         return cutoff
 
     def site_codes(self):

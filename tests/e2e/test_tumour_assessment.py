@@ -41,19 +41,22 @@ def test_nurse_records_progression_of_non_target_only_disease(page, nurse, patie
     log_in(page, "nurse.sh01", PASSWORD)
 
     open_new_assessment(page, patient, "2025-04-21")
-    for lesion in ("L1 Bone", "L2 Non-regional lymph node"):
+    for lesion in ("L1 Bone (T10 vertebra)", "L2 Non-regional lymph node (left supraclavicular)"):
         page.get_by_role("group", name=lesion).get_by_label("Present").check()
-    page.get_by_label("Overall response (investigator)").select_option(label="SD – stable disease")
+    # Without target lesions there is no PR or SD to choose (RECIST 1.1 table 2).
+    options = page.get_by_label("Overall response (investigator)").locator("option").all_inner_texts()
+    assert not any(option.startswith(("PR", "SD")) for option in options)
+    page.get_by_label("Overall response (investigator)").select_option(label="CR – complete response")
     page.get_by_role("button", name="Save", exact=True).click()
-    # Without target lesions there is no SD: RECIST 1.1 table 2 says non-CR/non-PD.
-    assert "The measurements imply NON-CR/NON-PD" in page.locator(".invalid-feedback").first.inner_text()
+    # Both lesions present: not a complete response.
+    assert "The lesion statuses imply NON-CR/NON-PD" in page.locator(".invalid-feedback").first.inner_text()
     page.get_by_label("Overall response (investigator)").select_option(label="Non-CR/non-PD (non-target disease only)")
     save(page)
     assert "Tumour assessment saved." in page.content()
 
     open_new_assessment(page, patient, "2025-06-02")
-    page.get_by_role("group", name="L1 Bone").get_by_label("Unequivocal progression").check()
-    page.get_by_role("group", name="L2 Non-regional lymph node").get_by_label("Present").check()
+    page.get_by_role("group", name="L1 Bone (T10 vertebra)").get_by_label("Unequivocal progression").check()
+    page.get_by_role("group", name="L2 Non-regional lymph node (left supraclavicular)").get_by_label("Present").check()
     page.get_by_label("Overall response (investigator)").select_option(label="PD – progressive disease")
     save(page)
     card = page.get_by_test_id("assessments-card").inner_text()
@@ -93,8 +96,8 @@ def test_nurse_enters_a_nodal_target_by_short_axis_and_records_its_complete_resp
     # Baseline sum 18 (node short axis) + 16 = 34 mm. The node shrinks to 8 mm (normal, < 10 mm),
     # the lung lesion disappears: a complete response with a sum of 8 mm.
     open_new_assessment(page, patient, "2025-04-21")
-    page.get_by_label("L1 Non-regional lymph node — short axis (mm)").fill("8")
-    page.get_by_label("L2 Lung — longest diameter (mm)").fill("0")
+    page.get_by_label("L1 Non-regional lymph node (left supraclavicular) — short axis (mm)").fill("8")
+    page.get_by_label("L2 Lung (right lower lobe) — longest diameter (mm)").fill("0")
     page.get_by_label("Overall response (investigator)").select_option(label="CR – complete response")
     save(page)
     assert "Tumour assessment saved." in page.content()
