@@ -32,7 +32,7 @@ class RandomizationList(models.Model):
         ]
 
     def __str__(self):
-        return f"List {self.pk} (seed {self.seed}, {self.per_stratum} per stratum)"
+        return f"List {self.pk} ({self.per_stratum} per stratum)"  # never the seed: it reveals the list
 
 
 class AllocationSlot(models.Model):

@@ -14,7 +14,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", required=True, help="Seed; the same seed gives the same list.")
+        parser.add_argument(
+            "--seed",
+            default=None,
+            help="Seed supplied by the trial statistician (the same seed gives the same list). Leave it out: "
+            "a 128-bit seed is drawn from the operating system's secure random source and stored.",
+        )
         parser.add_argument("--per-stratum", type=int, required=True, help="Slots per stratum (whole blocks).")
         parser.add_argument("--output", default=str(settings.VAR_DIR / "randomization_list.csv"))
         parser.add_argument("--replace", action="store_true", help="Replace a list no patient has used yet.")
@@ -34,4 +39,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{randomization_list}: {slots} slots written to {path} (SHA-256 {randomization_list.sha256})."
         )
+        self.stdout.write("The seed is stored with the list; only the Randomization manager can read it.")
         self.stdout.write("Keep the file with the trial statistician only: it reveals future allocations.")
