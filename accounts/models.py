@@ -25,6 +25,11 @@ class TrialSite(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="SiteMembership", related_name="trial_sites", blank=True
     )
+    last_screening_serial = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="The site's screening counter: it only goes up, so a number is never issued twice.",
+    )
     history = HistoricalRecords()
 
     class Meta:

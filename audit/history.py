@@ -43,6 +43,12 @@ def field_changes(rows, hidden=HIDDEN_FIELDS):
     """
     before = None
     for row in rows:
+        if row.history_type == "-":
+            # The eCRF never deletes (records are voided); a row removed anyway, by a database
+            # administrator, must still show in the trail: once, with who and when.
+            yield row, "Deleted", None, None, None
+            before = row
+            continue
         if before is None or before.id != row.id:
             yield row, "Created", None, None, None
             before = row
@@ -52,7 +58,7 @@ def field_changes(rows, hidden=HIDDEN_FIELDS):
             for field in row.instance_type._meta.concrete_fields
             if field.name not in hidden and getattr(before, field.attname) != getattr(row, field.attname)
         ]
-        action = "Deleted" if row.history_type == "-" else "Changed"
+        action = "Changed"
         if any(field.name == "voided" for field in changed) and row.voided:
             action = "Voided"
         for field in changed:

@@ -21,6 +21,23 @@ class SafeActionsMixin:
         return super().response_action(request, queryset)
 
 
+# Never deleted in the admin, superuser included (21 CFR Part 11 §11.10(e)): clinical, reference,
+# signature, randomization, export-log and audit rows, accounts, roles and site memberships (an
+# account is deactivated), and django-axes' logs of logins. A wrong clinical row is voided in the
+# eCRF. Left deletable: axes' lockout counters (deleting them is how an account is unlocked).
+NEVER_DELETED = {"crf", "safety", "randomization", "visits", "exports", "audit", "accounts", "auth"}
+NEVER_DELETED_MODELS = {"axes.accesslog", "axes.accessfailurelog"}
+
+
+def never_deleted(model):
+    return model._meta.app_label in NEVER_DELETED or model._meta.label_lower in NEVER_DELETED_MODELS
+
+
+class NoDeleteMixin:
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class TrialAdminSite(admin.AdminSite):
     site_header = "ESO-Shanghai20 eCRF administration"
     site_title = "ESO-Shanghai20 eCRF"
@@ -30,7 +47,12 @@ class TrialAdminSite(admin.AdminSite):
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, SafeActionsMixin):
             admin_class = type(admin_class.__name__, (SafeActionsMixin, admin_class), {})
-        super().register(model_or_iterable, admin_class, **options)
+        models = [model_or_iterable] if isinstance(model_or_iterable, type) else list(model_or_iterable)
+        for model in models:
+            chosen = admin_class
+            if never_deleted(model) and not issubclass(chosen, NoDeleteMixin):
+                chosen = type(admin_class.__name__, (NoDeleteMixin, admin_class), {})
+            super().register(model, chosen, **options)
 
 
 class TrialAdminConfig(AdminConfig):

@@ -20,6 +20,7 @@ import pyreadstat
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 import esotrial
@@ -296,10 +297,13 @@ def audit_rows(patients):
     usernames = dict(get_user_model().objects.values_list("pk", "username"))
     for model, path in AUDITED:
         history = model.history.model
-        scope = {f"{path}__in": patients} if path else {"id__in": patients.values("pk")}
+        if path:
+            scope = Q(**{f"{path}__in": patients})
+        else:  # a patient row deleted by a database administrator is no longer among `patients`
+            scope = Q(id__in=patients.values("pk")) | Q(history_type="-", site__in=patients.values("site"))
         site = f"{path}__site" if path else "site"
         rows = (
-            history.objects.filter(**scope)
+            history.objects.filter(scope)
             .select_related(site)
             .order_by("id", "history_date", "history_id")
             .iterator(chunk_size=CHUNK)
