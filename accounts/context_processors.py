@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .roles import ROLES
+from .roles import CLINICAL_ACTS, ROLES, clinical_acts
 from .scoping import sites_visible_to
 
 
@@ -16,4 +16,9 @@ def trial_user(request):
             roles.insert(0, "Superuser")
         return {"roles": roles, "sites": [s.code for s in sites_visible_to(user)]}
 
-    return {"trial_user": describe, "session_idle_seconds": settings.SESSION_COOKIE_AGE}
+    return {
+        "trial_user": describe,
+        "session_idle_seconds": settings.SESSION_COOKIE_AGE,
+        # The clinical acts this user holds through a trial role ({% if acts.randomize %}), lazily.
+        "acts": lambda: {CLINICAL_ACTS[act]: True for act in clinical_acts(user)},
+    }

@@ -90,3 +90,35 @@ def sync_roles_after_migrate(sender, apps=None, **kwargs):
     from django.apps import apps as live_apps
 
     sync_roles(apps or live_apps)
+
+
+# Acts of a clinical role, never of IT administration: a superuser without the Investigator role
+# cannot confirm eligibility, randomize or sign (Part 11 §11.10(g): authority checks by role).
+CLINICAL_ACTS = {  # the permission, and its name in templates ({% if acts.sign %})
+    "crf.confirm_eligibility": "confirm",
+    "randomization.randomize_patient": "randomize",
+    "safety.sign_adverseevent": "sign",
+}
+
+
+def clinical_acts(user):
+    """The clinical acts `user` holds through a trial role (one query, remembered on the user)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if not hasattr(user, "_clinical_acts"):
+        from django.contrib.auth.models import Permission
+        from django.db.models import Q
+
+        codenames = {act.split(".")[1] for act in CLINICAL_ACTS}
+        held = (
+            Permission.objects.filter(Q(group__user=user) | Q(user=user), codename__in=codenames)
+            .values_list("content_type__app_label", "codename")
+            .distinct()
+        )
+        user._clinical_acts = frozenset(f"{app}.{codename}" for app, codename in held) & set(CLINICAL_ACTS)
+    return user._clinical_acts
+
+
+def may_act(user, act):
+    """`user.has_perm` for a clinical act, except that being a superuser grants nothing."""
+    return act in clinical_acts(user)

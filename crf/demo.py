@@ -61,12 +61,40 @@ def seed_sites():
     return sites
 
 
+# Printed names (21 CFR Part 11 §11.50: every signature shows the signer's printed name), given
+# name first as Django's get_full_name() prints it.
+DEMO_NAMES = {
+    "nurse.sh01": ("Fang", "Wang"),
+    "investigator.sh01": ("Kuaile", "Zhao"),
+    "monitor.sh01": ("Jing", "Liu"),
+    "datamanager.sh01": ("Lei", "Sun"),
+    "nurse.hz01": ("Min", "Xu"),
+    "investigator.hz01": ("Ming", "Chen"),
+    "monitor.hz01": ("Yan", "Zhou"),
+    "datamanager.hz01": ("Tao", "Wu"),
+    "nurse.fz01": ("Hui", "Zheng"),
+    "investigator.fz01": ("Hua", "Lin"),
+    "monitor.fz01": ("Qing", "Huang"),
+    "datamanager.fz01": ("Bo", "He"),
+    "datamanager": ("Xin", "Gao"),
+    "randomizationmanager": ("Yu", "Ma"),
+    "admin": ("IT", "Administrator"),
+}
+
+
 def _user(username, *, sites, role=None, staff=False, superuser=False):
     """Create a demo user once; a rerun leaves an existing user (and a changed password) alone."""
     User = get_user_model()
+    first_name, last_name = DEMO_NAMES.get(username, ("", ""))
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"is_staff": staff or superuser, "is_superuser": superuser, "email": f"{username}@example.org"},
+        defaults={
+            "is_staff": staff or superuser,
+            "is_superuser": superuser,
+            "email": f"{username}@example.org",
+            "first_name": first_name,
+            "last_name": last_name,
+        },
     )
     if created:
         user.set_password(DEMO_PASSWORD)

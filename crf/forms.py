@@ -4,6 +4,7 @@ from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 from django.utils import timezone
 
+from accounts.roles import may_act
 from accounts.scoping import sites_where_user_registers
 from audit.forms import ReasonForChangeMixin, loaded_version_or_error
 from audit.services import save_with_reason
@@ -119,7 +120,7 @@ class EligibilityForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
             field.choices = [(True, "Yes"), (False, "No")]  # no blank radio
             if name in eligibility_rules.DEFAULT_CRITERIA:
                 field.label = f"{field.label} [default]"
-        if not user.has_perm("crf.confirm_eligibility"):
+        if not may_act(user, "crf.confirm_eligibility"):
             del self.fields["confirm"]
         if "reason_for_change" in self.fields:
             # Confirming the answers as they stand changes no answer: no reason is asked for it.

@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.roles import may_act
 from crf.patients import get_patient_or_404, one_to_one
 from esotrial import protocol
 
@@ -18,7 +19,7 @@ from .services import RandomizationRefused, allocate, check_can_randomize
 def randomize(request, screening_number):
     """Confirm the stratification values, then allocate (one POST gives one allocation)."""
     patient = get_patient_or_404(request, screening_number)
-    if not request.user.has_perm("randomization.randomize_patient"):
+    if not may_act(request.user, "randomization.randomize_patient"):
         raise PermissionDenied
     if one_to_one(patient, "allocation"):
         return redirect("randomization:confirmation", patient.screening_number)

@@ -34,8 +34,14 @@ def load(CtcaeTerm, version=CTCAE_V5[0], path=CTCAE_V5[1]):
             for f in fields:
                 setattr(term, f, row[f])
             changed.append(term)
-    CtcaeTerm.objects.bulk_create(new)
-    CtcaeTerm.objects.bulk_update(changed, fields)
+    if hasattr(CtcaeTerm, "history"):  # the catalogue keeps a history (not in a migration's frozen model)
+        from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+        bulk_create_with_history(new, CtcaeTerm, default_change_reason=f"Loaded CTCAE {version}")
+        bulk_update_with_history(changed, CtcaeTerm, fields, default_change_reason=f"Reloaded CTCAE {version}")
+    else:
+        CtcaeTerm.objects.bulk_create(new)
+        CtcaeTerm.objects.bulk_update(changed, fields)
     return CtcaeTerm.objects.filter(version=version).count()
 
 

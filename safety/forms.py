@@ -220,7 +220,21 @@ class AdverseEventForm(PatientRecordForm):
 
 
 class SignatureForm(forms.Form):
-    """Re-entering the password is the signature's second component (§11.200(a)(1))."""
+    """The signature's two components (§11.200(a)(1)): the first signing of a session asks the
+    user name and the password, later signings in the same continuous session the password."""
 
+    username = forms.CharField(label="User name", widget=forms.TextInput(attrs={"autocomplete": "username"}))
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     meaning = forms.ChoiceField(choices=Signature.Meaning.choices, initial=Signature.Meaning.REVIEWED)
+
+    def __init__(self, *args, user, first_in_session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not first_in_session:
+            del self.fields["username"]
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        if username != self.user.get_username():
+            raise forms.ValidationError("This is not the user name of the account signed in. Nothing was signed.")
+        return username

@@ -22,6 +22,9 @@ class CtcaeTerm(models.Model):
     grade_4 = models.TextField(blank=True)
     grade_5 = models.TextField(blank=True)
     definition = models.TextField(blank=True)
+    # A signature covers the grading text the investigator saw; a later correction of the
+    # catalogue must be traceable to what it was then.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["term"]
@@ -192,6 +195,11 @@ class Signature(models.Model):
     signed_at = models.DateTimeField()
     meaning = models.CharField(max_length=10, choices=Meaning.choices)
     values_hash = models.CharField(max_length=64)
+    hash_version = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="What the hash covers: 1 the AE's fields; 2 also the CTCAE term, grade definition and version "
+        "shown to the signer (safety.signing).",
+    )
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.TextField(blank=True)  # "Record edited: " + a reason of up to 500 characters
     history = HistoricalRecords()
@@ -201,6 +209,12 @@ class Signature(models.Model):
 
     def __str__(self):
         return f"{self.printed_name}, {self.get_meaning_display()}, {self.signed_at:%Y-%m-%d %H:%M} UTC"
+
+    def status(self, current):
+        """'valid', 'voided' (an edit through the eCRF) or 'invalidated' (the signed values changed)."""
+        if self.voided_at:
+            return "voided"
+        return "valid" if current is not None and current.pk == self.pk else "invalidated"
 
 
 class SigningAttempt(models.Model):

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.passwords import password_is_correct
+from accounts.roles import may_act
 from accounts.scoping import sites_visible_to
 
 from .models import AdverseEvent, Signature, SigningAttempt
@@ -24,24 +25,40 @@ class SigningRefused(Exception):
     pass
 
 
-def signed_values(ae):
-    return {
+HASH_VERSION = 2  # 1: the AE's fields only (signatures made before the CTCAE text was covered)
+
+
+def signed_values(ae, version=HASH_VERSION):
+    values = {
         field.attname: str(getattr(ae, field.attname))
         for field in AdverseEvent._meta.concrete_fields
         if field.name not in UNSIGNED_FIELDS
     }
+    if version >= 2:
+        # What the investigator read when signing: the term, its grade definition and the version.
+        values.update(
+            ctcae_version=ae.term.version, ctcae_term=ae.term.term, ctcae_grade_text=ae.term.grade_text(ae.grade)
+        )
+    return values
 
 
-def values_hash(ae):
-    canonical = json.dumps(signed_values(ae), sort_keys=True, separators=(",", ":"))
+def values_hash(ae, version=HASH_VERSION):
+    canonical = json.dumps(signed_values(ae, version), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def current_signature(ae, signatures=None):
     """The valid signature of `ae`, or None. `signatures` may be passed prefetched."""
     signatures = ae.signatures.all() if signatures is None else signatures
-    digest = values_hash(ae)
-    return next((s for s in signatures if s.voided_at is None and s.values_hash == digest), None)
+    digests = {}
+    for signature in signatures:
+        if signature.voided_at is not None:
+            continue
+        if signature.hash_version not in digests:
+            digests[signature.hash_version] = values_hash(ae, signature.hash_version)
+        if signature.values_hash == digests[signature.hash_version]:
+            return signature
+    return None
 
 
 def review_state(ae, signatures=None):
@@ -49,7 +66,7 @@ def review_state(ae, signatures=None):
 
 
 def can_sign(user, ae):
-    return user.has_perm("safety.sign_adverseevent") and sites_visible_to(user).filter(pk=ae.patient.site_id).exists()
+    return may_act(user, "safety.sign_adverseevent") and sites_visible_to(user).filter(pk=ae.patient.site_id).exists()
 
 
 def sign(ae, user, password, meaning, request=None):
@@ -60,6 +77,11 @@ def sign(ae, user, password, meaning, request=None):
     """
     if not can_sign(user, ae):
         raise SigningRefused("Only an investigator of the patient's site can sign this adverse event.")
+    printed_name = user.get_full_name().strip()
+    if not printed_name:  # §11.50: the printed name of the signer is part of every signature
+        raise SigningRefused(
+            "Your account has no printed name (first and last name): ask the data manager to enter it, then sign."
+        )
     if not password_is_correct(user, password, request):
         # Recorded outside the signing transaction, which a refusal would roll back.
         SigningAttempt.objects.create(adverse_event=ae, user=user, succeeded=False)
@@ -72,10 +94,11 @@ def sign(ae, user, password, meaning, request=None):
         signature = Signature(
             adverse_event=ae,
             signer=user,
-            printed_name=user.get_full_name() or user.get_username(),
+            printed_name=printed_name,
             signed_at=timezone.now(),
             meaning=meaning,
             values_hash=values_hash(ae),
+            hash_version=HASH_VERSION,
         )
         signature._history_user = user
         signature.save()

@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.roles import may_act
 from audit.forms import VoidForm
 from crf import local_control
 from crf.models import Patient
@@ -102,7 +103,8 @@ def ae_detail(request, screening_number, pk):
     current = signing.current_signature(ae, signatures)
     form = None
     if signing.can_sign(request.user, ae) and current is None:
-        form = SignatureForm(request.POST or None)
+        first_in_session = not request.session.get(SIGNED_IN_SESSION)
+        form = SignatureForm(request.POST or None, user=request.user, first_in_session=first_in_session)
         if form.is_valid():
             try:
                 signing.sign(
@@ -111,6 +113,8 @@ def ae_detail(request, screening_number, pk):
             except signing.SigningRefused as refusal:
                 form.add_error("password" if "password" in str(refusal) else None, str(refusal))
             else:
+                # Later signings of this session (it ends at logout or idle timeout) ask the password only.
+                request.session[SIGNED_IN_SESSION] = True
                 messages.success(request, "Adverse event signed.")
                 return redirect("safety:ae_detail", patient.screening_number, ae.pk)
     elif request.method == "POST":
@@ -118,7 +122,7 @@ def ae_detail(request, screening_number, pk):
     context = {
         "patient": patient,
         "ae": ae,
-        "signatures": signatures,
+        "signatures": [(signature, signature.status(current)) for signature in signatures],
         "current": current,
         "form": form,
         "sae": SaeReport.objects.filter(adverse_event=ae).first(),
@@ -126,9 +130,13 @@ def ae_detail(request, screening_number, pk):
     return render(request, "safety/ae_detail.html", context)
 
 
+SIGNED_IN_SESSION = "signed_in_session"
+
+
 def ae_to_sign(request):
     """Investigators' queue: unsigned AEs of their sites, oldest first."""
-    require_perm(request, "safety.sign_adverseevent")
+    if not may_act(request.user, "safety.sign_adverseevent"):
+        raise PermissionDenied
     unsigned = signing.awaiting_review(AdverseEvent.objects.visible_to(request.user))
     context = {"aes": unsigned, "overdue_sae": overdue_sae_reports(request.user)}
     return render(request, "safety/ae_to_sign.html", context)

@@ -32,6 +32,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
+    # A printed name, as every signer needs one (§11.50): "Li Investigator" for investigator.sh01.
+    first_name = "Li"
+    last_name = factory.LazyAttribute(lambda user: user.username.split(".")[0].capitalize())
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

@@ -29,15 +29,19 @@ def login_refused(investigator):
 def test_twenty_wrong_signing_passwords_then_the_right_one_signs_nothing(client, investigator, ae):
     client.force_login(investigator)
     for _ in range(20):
-        client.post(sign_url(ae), {"password": "wrong-password-x", "meaning": "reviewed"})
-    client.post(sign_url(ae), {"password": PASSWORD, "meaning": "reviewed"})
+        client.post(
+            sign_url(ae), {"username": "investigator.sh01", "password": "wrong-password-x", "meaning": "reviewed"}
+        )
+    client.post(sign_url(ae), {"username": "investigator.sh01", "password": PASSWORD, "meaning": "reviewed"})
     assert not Signature.objects.exists()
 
 
 def test_signing_is_locked_after_the_login_limit(client, investigator, ae):
     client.force_login(investigator)
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post(sign_url(ae), {"password": "wrong-password-x", "meaning": "reviewed"})
+        client.post(
+            sign_url(ae), {"username": "investigator.sh01", "password": "wrong-password-x", "meaning": "reviewed"}
+        )
     # Locked as at the login: the session ended, and the right password no longer logs in.
     assert not client.session.get("_auth_user_id")
     assert login_refused(investigator)
@@ -47,8 +51,8 @@ def test_wrong_signing_passwords_count_with_wrong_logins(client, investigator, a
     client.force_login(investigator)  # the investigator's open session
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):  # someone guessing at the login page
         Client().post(reverse("login"), {"username": investigator.username, "password": "wrong-password-x"})
-    client.post(sign_url(ae), {"password": "wrong-password-x", "meaning": "reviewed"})
-    client.post(sign_url(ae), {"password": PASSWORD, "meaning": "reviewed"})
+    client.post(sign_url(ae), {"username": "investigator.sh01", "password": "wrong-password-x", "meaning": "reviewed"})
+    client.post(sign_url(ae), {"username": "investigator.sh01", "password": PASSWORD, "meaning": "reviewed"})
     assert not Signature.objects.exists()
     assert login_refused(investigator)
 
@@ -56,8 +60,10 @@ def test_wrong_signing_passwords_count_with_wrong_logins(client, investigator, a
 def test_four_wrong_signing_passwords_then_the_right_one_signs(client, investigator, ae):
     client.force_login(investigator)
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        client.post(sign_url(ae), {"password": "wrong-password-x", "meaning": "reviewed"})
-    client.post(sign_url(ae), {"password": PASSWORD, "meaning": "reviewed"})
+        client.post(
+            sign_url(ae), {"username": "investigator.sh01", "password": "wrong-password-x", "meaning": "reviewed"}
+        )
+    client.post(sign_url(ae), {"username": "investigator.sh01", "password": PASSWORD, "meaning": "reviewed"})
     assert Signature.objects.filter(signer=investigator).exists()
 
 

@@ -110,5 +110,5 @@ def test_data_manager_reads_patients_in_admin_but_cannot_change_or_delete(client
 
 def test_nav_shows_user_role_and_site(nurse_client):
     body = nurse_client.get(reverse("crf:patient_list")).content.decode()
-    assert "nurse.sh01" in body and "Research nurse" in body and "SH01" in body
+    assert "Li Nurse (nurse.sh01)" in body and "Research nurse" in body and "SH01" in body
     assert reverse("admin:index") not in body  # Admin only for staff

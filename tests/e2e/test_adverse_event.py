@@ -43,6 +43,8 @@ def test_nurse_enters_pneumonitis_and_investigator_signs(page, nurse, investigat
     assert page.get_by_test_id("aes-to-sign-count").inner_text() == "1"
     page.get_by_role("link", name="AEs to sign").click()
     page.get_by_role("link", name="Pneumonitis").click()
+    # The first signing of the session: user name and password (21 CFR Part 11 §11.200(a)(1)).
+    page.get_by_label("User name").fill("investigator.sh01")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign").click()
     assert page.get_by_test_id("review-state").inner_text() == "Signed"
