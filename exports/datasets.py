@@ -34,7 +34,8 @@ from crf.models import (
 from crf.radiotherapy import course_doses
 from randomization.models import Allocation, Arm
 from randomization.strata import LEVELS, parse_stratum_key
-from safety.models import AdverseEvent
+from safety import signing
+from safety.models import AdverseEvent, Signature
 
 CHUNK = 2000
 YES_NO_CODES = {1: "Yes", 0: "No"}
@@ -539,6 +540,13 @@ def form_datasets():
         ),
         Dataset("analysis", "Analysis dataset (ADSL/ADTTE style)", "ADSL", ANALYSIS_VARIABLES, read_analysis),
         Dataset(
+            "signatures",
+            "AE signatures (21 CFR Part 11 manifestation)",
+            "SIGNATUR",
+            SIGNATURE_VARIABLES,
+            read_signatures,
+        ),
+        Dataset(
             "local_control",
             "Local control per treated lesion (ADTTE style)",
             "LOCALCTL",
@@ -546,3 +554,66 @@ def form_datasets():
             read_local_control,
         ),
     )
+
+
+# --- Signatures: the manifestation of every AE signature (21 CFR Part 11 §11.50) ---
+
+SIGNATURE_VARIABLES = (
+    Variable("screening_number", "Screening number", "string"),
+    Variable("site_code", "Site code", "string"),
+    Variable("adverse_event_id", "Adverse event (record id)", "integer"),
+    Variable("ctcae_term", "CTCAE term", "string"),
+    Variable("grade", "CTCAE grade", "integer"),
+    Variable("signer", "Signer (username)", "string"),
+    Variable("printed_name", "Signer's printed name at signing", "string"),
+    Variable("signed_at", "Signed at (UTC)", "datetime"),
+    Variable("meaning", "Meaning of the signature", "string", codes=dict(Signature.Meaning.choices)),
+    Variable("values_hash", "SHA-256 of the signed values", "string"),
+    Variable("hash_version", "What the hash covers (1 AE fields; 2 also the CTCAE text shown)", "integer"),
+    Variable(
+        "status",
+        "Signature status now",
+        "string",
+        codes={
+            "valid": "Valid: the record is as signed",
+            "voided": "Invalidated by an edit through the eCRF",
+            "invalidated": "Invalidated: the signed values changed",
+        },
+    ),
+    Variable("invalidated_at", "Invalidated at (UTC), for an edit", "datetime"),
+    Variable("invalidated_because", "Why it was invalidated", "string"),
+)
+
+
+def read_signatures(dataset, patients, cutoff=None):
+    """One row per signature; its status is checked against the AE as it is now (safety.signing)."""
+    aes = (
+        AdverseEvent.objects.filter(patient__in=patients)
+        .select_related("patient__site", "term")
+        .prefetch_related(models.Prefetch("signatures", Signature.objects.select_related("signer")))
+        .order_by("patient__site__code", "patient__site_serial", "id")
+    )
+    for ae in aes.iterator(chunk_size=CHUNK):
+        signatures = list(ae.signatures.all())
+        current = signing.current_signature(ae, signatures)
+        for signature in signatures:
+            status = signature.status(current)
+            because = signature.void_reason if status == "voided" else ""
+            if status == "invalidated":
+                because = "The signed values (or the CTCAE text shown) changed after signing."
+            yield [
+                ae.patient.screening_number,
+                ae.patient.site.code,
+                ae.pk,
+                ae.term.term,
+                ae.grade,
+                signature.signer.get_username(),
+                signature.printed_name,
+                signature.signed_at,
+                signature.meaning,
+                signature.values_hash,
+                signature.hash_version,
+                status,
+                signature.voided_at,
+                because,
+            ]

@@ -85,6 +85,10 @@ def trial(site, other_site, investigator, nurse, terms):
     edited then voided cycle; HZ01: one patient another site's data manager must never see."""
     progressed = build_course(site, investigator, progression_on=date(2025, 8, 4), death_on=date(2025, 12, 1), aes=2)
     EndOfTreatment.objects.create(patient=progressed, end_date=date(2025, 8, 4), reason="progression")
+    from safety.signing import sign
+    from tests.factories import PASSWORD
+
+    sign(progressed.adverse_events.order_by("pk").first(), investigator, PASSWORD, "reviewed")
     OffStudy.objects.create(patient=progressed, off_study_date=date(2025, 12, 1), reason="death")
     censored = build_course(site, investigator, arm="systemic", cycles=4, aes=0)
     cycle = censored.cycles.get(cycle_number=4)

@@ -227,3 +227,24 @@ def test_data_cutoff_local_control_and_cnsr_codes_are_in_the_zip(client, trial, 
     assert "local_control" in set(dictionary.dataset)
     manifest = json.loads(exported.read("manifest.json"))
     assert manifest["data_cutoff"]["date"] == "2025-06-30"
+
+
+def test_signatures_csv_holds_each_signature_with_its_printed_name_and_status(client, trial, trial_data_manager):
+    from safety.models import AdverseEvent
+
+    ae = AdverseEvent.objects.filter(patient=trial["progressed"]).order_by("pk").first()
+    AdverseEvent.objects.filter(pk=ae.pk).update(grade=2)  # changed outside the eCRF after signing
+    client.force_login(trial_data_manager)
+    signatures = export_zip(client).csv("signatures.csv")
+    (row,) = signatures.itertuples()
+    assert (row.screening_number, row.adverse_event_id, row.signer, row.printed_name) == (
+        trial["progressed"].screening_number,
+        str(ae.pk),
+        "investigator.sh01",
+        "Li Investigator",
+    )
+    assert row.signed_at.endswith("Z") and len(row.values_hash) == 64 and row.hash_version == "2"
+    assert (row.status, row.invalidated_because) == (
+        "invalidated",
+        "The signed values (or the CTCAE text shown) changed after signing.",
+    )
