@@ -106,16 +106,19 @@ def clinical_acts(user):
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     if not hasattr(user, "_clinical_acts"):
-        from django.contrib.auth.models import Permission
-        from django.db.models import Q
+        if not user.is_superuser:  # the permissions Django already read for this request
+            user._clinical_acts = frozenset(user.get_all_permissions() & set(CLINICAL_ACTS))
+        else:  # Django grants a superuser everything: ask what its roles (groups) and own grants hold
+            from django.contrib.auth.models import Permission
+            from django.db.models import Q
 
-        codenames = {act.split(".")[1] for act in CLINICAL_ACTS}
-        held = (
-            Permission.objects.filter(Q(group__user=user) | Q(user=user), codename__in=codenames)
-            .values_list("content_type__app_label", "codename")
-            .distinct()
-        )
-        user._clinical_acts = frozenset(f"{app}.{codename}" for app, codename in held) & set(CLINICAL_ACTS)
+            codenames = {act.split(".")[1] for act in CLINICAL_ACTS}
+            held = (
+                Permission.objects.filter(Q(group__user=user) | Q(user=user), codename__in=codenames)
+                .values_list("content_type__app_label", "codename")
+                .distinct()
+            )
+            user._clinical_acts = frozenset(f"{app}.{codename}" for app, codename in held) & set(CLINICAL_ACTS)
     return user._clinical_acts
 
 

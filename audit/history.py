@@ -6,7 +6,9 @@ from datetime import datetime
 from django.db import models
 from django.utils.text import capfirst
 
-HIDDEN_FIELDS = {"id"}
+# Not shown: the row id (the record column names it) and an allocation's slot (concealment: the
+# slot's place in the list says nothing a user needs and the list is for the Randomization manager).
+HIDDEN_FIELDS = {"id", "slot"}
 
 
 @dataclass(frozen=True)
@@ -66,17 +68,83 @@ def field_changes(rows, hidden=HIDDEN_FIELDS):
         before = row
 
 
+# How a foreign key is named in the History tab: these fields of the row it points to. Others
+# show as "#id". Read in one query per referenced model, never one per row.
+NAME_FIELDS = {
+    "auth.user": ("first_name", "last_name", "username"),
+    "accounts.trialsite": ("code",),
+    "crf.metastaticlesion": ("label",),
+    "crf.tumourassessment": ("assessment_date",),
+    "safety.ctcaeterm": ("term",),
+    "safety.adverseevent": ("id",),
+}
+
+
+def user_name(user):
+    """ "Printed name (username)": who the person is, and the account that acted."""
+    printed = user.get_full_name().strip()
+    return f"{printed} ({user.get_username()})" if printed else user.get_username()
+
+
+def _name(model, values):
+    if model._meta.label_lower == "auth.user":
+        first, last, username = values
+        printed = f"{first} {last}".strip()
+        return f"{printed} ({username})" if printed else username
+    if model._meta.label_lower == "safety.adverseevent":
+        return f"AE #{values[0]}"
+    return " ".join(str(value) for value in values)
+
+
+def names_of(model, ids):
+    """{id: name} of rows of `model`, in one query (rows gone from the table keep "#id")."""
+    fields = NAME_FIELDS.get(model._meta.label_lower)
+    ids = {i for i in ids if i is not None}
+    if not fields or not ids:
+        return {}
+    rows = model._default_manager.filter(pk__in=ids).values_list("pk", *fields)
+    return {pk: _name(model, values) for pk, *values in rows}
+
+
+def initial_values(row, hidden=HIDDEN_FIELDS):
+    """(field, value) of a created record's filled fields: what it was created with."""
+    for field in row.instance_type._meta.concrete_fields:
+        value = getattr(row, field.attname)
+        if field.name not in hidden and value not in (None, ""):
+            yield field, value
+
+
 def changes(history_queryset, form_label, describe=lambda row: str(row.instance)):
     """Every field-level change in the given historical rows, for the History pages.
 
     `describe(row)` names the record in the list; the default str() of the instance must not
-    follow a foreign key, or the page costs a query per row. One query whatever the number of
-    records or edits.
+    follow a foreign key, or the page costs a query per row. A created record shows the values
+    it was created with; foreign keys show by name (NAME_FIELDS). A constant number of queries
+    whatever the number of records or edits.
     """
     rows = history_queryset.select_related("history_user").order_by("id", "history_date", "history_id")
-    result = []
+    found = []
     for row, action, field, old, new in field_changes(rows):
-        user = row.history_user.get_username() if row.history_user else "system"
+        if action == "Created":
+            found += [(row, action, f, None, value) for f, value in initial_values(row)]
+        else:
+            found.append((row, action, field, old, new))
+    wanted = {}
+    for _, _, field, old, new in found:
+        if field is not None and field.is_relation:
+            wanted.setdefault(field.related_model, set()).update((old, new))
+    names = {model: names_of(model, ids) for model, ids in wanted.items()}
+
+    def shown(field, value):
+        if value is None or value == "":
+            return "—"
+        if field.is_relation:
+            return names[field.related_model].get(value, f"#{value}")
+        return _display(field, value)
+
+    result = []
+    for row, action, field, old, new in found:
+        user = user_name(row.history_user) if row.history_user else "system"
         common = dict(
             form=form_label,
             record=describe(row),
@@ -87,9 +155,11 @@ def changes(history_queryset, form_label, describe=lambda row: str(row.instance)
         )
         if field is None:
             result.append(Change(field="", old="", new="", **common))
+        elif action == "Created":
+            result.append(Change(field=capfirst(field.verbose_name), old="", new=shown(field, new), **common))
         else:
             result.append(
-                Change(field=capfirst(field.verbose_name), old=_display(field, old), new=_display(field, new), **common)
+                Change(field=capfirst(field.verbose_name), old=shown(field, old), new=shown(field, new), **common)
             )
     return result
 

@@ -186,7 +186,8 @@ HISTORY_FORMS = [
     (EndOfTreatment, "patient_id", "End of treatment", lambda row: "End of treatment"),
     (OffStudy, "patient_id", "Off study", lambda row: "Off study"),
 ]
-# Safety forms live in their own app; looked up by name so that crf does not import safety.
+# Records of the apps above crf (safety, randomization, visits): looked up by name, so that crf
+# imports none of them.
 SAFETY_HISTORY_FORMS = [
     ("safety.AdverseEvent", "patient_id", "Adverse events", lambda row: f"AE #{row.id} grade {row.grade}"),
     (
@@ -195,6 +196,14 @@ SAFETY_HISTORY_FORMS = [
         "AE signatures",
         lambda row: f"Signature of AE #{row.adverse_event_id}",
     ),
+    (
+        "safety.SaeReport",
+        "adverse_event__patient_id",
+        "SAE reports",
+        lambda row: f"SAE report of AE #{row.adverse_event_id}",
+    ),
+    ("randomization.Allocation", "patient_id", "Randomization", lambda row: f"Allocation {row.number}"),
+    ("visits.MissedVisit", "patient_id", "Missed visits", lambda row: f"Missed {row.visit_key}"),
 ]
 
 

@@ -48,7 +48,7 @@ def test_history_tab_shows_the_change(nurse_client, patient):
     page = nurse_client.get(reverse("crf:patient_history", args=[patient.screening_number]))
     changed = [c for c in page.context["changes"] if c.action == "Changed"]
     assert [(c.user, c.field, c.old, c.new, c.reason) for c in changed] == [
-        ("nurse.sh01", "Date informed consent signed", "2025-03-01", "2025-03-02", "Date misread from ICF")
+        ("Li Nurse (nurse.sh01)", "Date informed consent signed", "2025-03-01", "2025-03-02", "Date misread from ICF")
     ]
     body = page.content.decode()
     assert "Date misread from ICF" in body and "2025-03-02" in body
@@ -94,3 +94,24 @@ def test_admin_history_page_lists_changes(client, data_manager, patient):
     client.force_login(data_manager)
     response = client.get(reverse("admin:crf_patient_history", args=[patient.pk]))
     assert response.status_code == 200
+
+
+def test_history_names_people_and_records_and_shows_what_a_record_was_created_with(nurse_client, investigator, patient):
+    from audit.services import save_with_reason
+    from randomization.models import Allocation
+    from tests.factories import AllocationFactory, EligibilityFactory
+
+    eligibility = EligibilityFactory(patient=patient)
+    eligibility.confirmed_by = investigator
+    save_with_reason(eligibility, investigator, "Confirmed")
+    AllocationFactory(patient=patient)
+    page = nurse_client.get(reverse("crf:patient_history", args=[patient.screening_number]))
+    changes = page.context["changes"]
+    confirmed = next(c for c in changes if c.field == "Confirmed by")
+    assert (confirmed.old, confirmed.new) == ("—", "Li Investigator (investigator.sh01)")  # not an id
+    created = [(c.field, c.new) for c in changes if c.form == "Registration" and c.action == "Created"]
+    assert ("Initials", "ZWL") in created and ("Date informed consent signed", "2025-03-01") in created
+    allocation = Allocation.objects.get()
+    assert any(c.form == "Randomization" and c.record == f"Allocation {allocation.number}" for c in changes)
+    assert not any(c.field == "Slot" for c in changes)  # the list stays concealed
+    assert "UTC+0800" in page.content.decode()  # local time with its zone
