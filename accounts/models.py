@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
+
+from audit.models import audited_history
 
 
 class TrialSite(models.Model):
@@ -30,7 +31,7 @@ class TrialSite(models.Model):
         editable=False,
         help_text="The site's screening counter: it only goes up, so a number is never issued twice.",
     )
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         ordering = ["code"]
@@ -47,10 +48,52 @@ class SiteMembership(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     site = models.ForeignKey(TrialSite, on_delete=models.PROTECT, related_name="memberships")
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "site"], name="one_membership_per_site")]
 
     def __str__(self):
         return f"{self.user} @ {self.site.code}"
+
+
+class AccountEvent(models.Model):
+    """Account administration and sign-in events (21 CFR Part 11 §11.10(d), §11.300): who did what
+    to which account, when, old → new and why. Written only by accounts.audit; never edited or
+    deleted. Names are kept as they were at the time."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Account created"
+        ACTIVATED = "activated", "Account activated"
+        DEACTIVATED = "deactivated", "Account deactivated"
+        NAME_CHANGED = "name_changed", "Printed name changed"
+        EMAIL_CHANGED = "email_changed", "E-mail changed"
+        STAFF_CHANGED = "staff_changed", "Admin access changed"
+        SUPERUSER_CHANGED = "superuser_changed", "Superuser status changed"
+        ROLE_ADDED = "role_added", "Role added"
+        ROLE_REMOVED = "role_removed", "Role removed"
+        SITE_ADDED = "site_added", "Site membership added"
+        SITE_REMOVED = "site_removed", "Site membership removed"
+        PASSWORD_SET = "password_set", "Password set by an administrator"
+        PASSWORD_CHANGED = "password_changed", "Password changed by its owner"
+        LOGIN_FAILED = "login_failed", "Failed sign-in"
+        LOCKED_OUT = "locked_out", "Locked out"
+        UNLOCKED = "unlocked", "Unlocked"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor_username = models.CharField("by (user name)", max_length=150, blank=True)
+    actor_printed_name = models.CharField("by (printed name)", max_length=300, blank=True)
+    username = models.CharField("account", max_length=150, db_index=True)
+    printed_name = models.CharField("account's printed name", max_length=300, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    old = models.CharField(max_length=300, blank=True)
+    new = models.CharField(max_length=300, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "account event"
+        verbose_name_plural = "access and accounts audit"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username}: {self.get_action_display()}"

@@ -43,6 +43,7 @@ ROLE_PERMISSIONS = {
     DATA_MANAGER: _READ_CLINICAL_DATA
     + _READ_ALLOCATION
     + ["accounts.view_trialsite", "accounts.view_sitemembership", "randomization.view_randomization_report"]
+    + ["accounts.view_accountevent"]
     + ["exports.view_exportrun", "exports.export_trial_dataset"],
     # The only role that sees the list and its future slots (concealment, ICH E9). A superuser
     # grants it to the trial statistician, with membership of every site.

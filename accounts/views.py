@@ -2,11 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.views.decorators.http import require_POST
 
+from .audit import acting
 from .forms import LockoutAwarePasswordChangeForm
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = LockoutAwarePasswordChangeForm
+
+    def dispatch(self, request, *args, **kwargs):
+        with acting(request):  # the account audit records the change as the owner's own
+            return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}

@@ -86,6 +86,16 @@ def user_name(user):
     return f"{printed} ({user.get_username()})" if printed else user.get_username()
 
 
+def actor(row):
+    """Who made a history row, named as they were then (rows from before the names were kept
+    fall back to the account, whose user name never changes)."""
+    username = getattr(row, "history_username", "")
+    if username:
+        printed = row.history_printed_name
+        return f"{printed} ({username})" if printed else username
+    return user_name(row.history_user) if row.history_user_id else "system"
+
+
 def _name(model, values):
     if model._meta.label_lower == "auth.user":
         first, last, username = values
@@ -144,7 +154,7 @@ def changes(history_queryset, form_label, describe=lambda row: str(row.instance)
 
     result = []
     for row, action, field, old, new in found:
-        user = user_name(row.history_user) if row.history_user else "system"
+        user = actor(row)
         common = dict(
             form=form_label,
             record=describe(row),
@@ -179,6 +189,6 @@ def version_rows(version):
                 "—" if value is None else value if field.is_relation else _display(field, value),
             )
         )
-    rows.append(("Changed by", version.history_user.get_username() if version.history_user else "system"))
+    rows.append(("Changed by", actor(version)))
     rows.append(("Reason for change", version.history_change_reason or "—"))
     return rows

@@ -10,6 +10,23 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 
+class AuditedHistory(models.Model):
+    """Every history row keeps who acted as they were then (21 CFR Part 11 §11.10(e)): the user
+    name and the printed name, beside the account key, so a later change of the account's name
+    does not re-attribute the past. Filled by audit.signals."""
+
+    history_username = models.CharField(max_length=150, blank=True, editable=False)
+    history_printed_name = models.CharField(max_length=300, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+def audited_history(**options):
+    """HistoricalRecords for every audited model of the trial: the same extra columns everywhere."""
+    return HistoricalRecords(bases=[AuditedHistory], **options)
+
+
 class ClinicalRecord(models.Model):
     voided = models.BooleanField(default=False, editable=False)
     voided_on = models.DateTimeField(null=True, blank=True, editable=False)
@@ -24,7 +41,7 @@ class ClinicalRecord(models.Model):
     void_reason = models.TextField(blank=True, editable=False)
 
     # inherit=True gives each concrete subclass its own Historical<Model> table.
-    history = HistoricalRecords(inherit=True)
+    history = audited_history(inherit=True)
 
     class Meta:
         abstract = True

@@ -3,11 +3,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
-from simple_history.models import HistoricalRecords
 
 from accounts.models import TrialSite
 from accounts.scoping import sites_visible_to
-from audit.models import ClinicalRecord
+from audit.models import ClinicalRecord, audited_history
 from esotrial import protocol
 
 from . import plausibility, recist
@@ -627,7 +626,7 @@ class TargetMeasurement(models.Model):
     too_small = models.BooleanField(
         "too small to measure", default=False, help_text="Present but too small to measure: counts as 5 mm."
     )
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         constraints = [
@@ -659,7 +658,7 @@ class NonTargetStatus(models.Model):
     assessment = models.ForeignKey(TumourAssessment, on_delete=models.PROTECT, related_name="non_target_statuses")
     lesion = models.ForeignKey(MetastaticLesion, on_delete=models.PROTECT, related_name="non_target_statuses")
     status = models.CharField(max_length=13, choices=Status.choices)
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         verbose_name_plural = "non-target statuses"

@@ -23,6 +23,9 @@ class ExportRun(models.Model):
 
     kind = models.CharField(max_length=5, choices=Kind.choices)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Who, as named at the time of the export (Part 11 §11.10(e)).
+    requested_by_username = models.CharField(max_length=150, blank=True, editable=False)
+    requested_by_printed_name = models.CharField(max_length=300, blank=True, editable=False)
     requested_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=7, choices=Status.choices, default=Status.QUEUED)
@@ -50,6 +53,12 @@ class ExportRun(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} by {self.requested_by} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.requested_by_id and not self.requested_by_username:
+            self.requested_by_username = self.requested_by.get_username()
+            self.requested_by_printed_name = self.requested_by.get_full_name().strip()
+        super().save(*args, **kwargs)
 
     @property
     def ready(self):

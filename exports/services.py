@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 import esotrial
+from accounts.models import AccountEvent
 from audit.history import field_changes
 from crf.models import (
     Baseline,
@@ -88,6 +89,7 @@ AUDIT_COLUMNS = (
     "old",
     "new",
     "user",
+    "user_printed_name",
     "time",
     "reason",
     "history_id",
@@ -323,11 +325,43 @@ def audit_rows(patients):
                 field.name if field is not None else "",
                 old,
                 new,
-                usernames.get(row.history_user_id, "system"),
+                row.history_username or usernames.get(row.history_user_id, "system"),
+                row.history_printed_name,
                 row.history_date,
                 row.history_change_reason or "",
                 row.history_id,
             ]
+
+
+ACCOUNT_AUDIT_COLUMNS = (
+    "time",
+    "account",
+    "account_printed_name",
+    "action",
+    "old",
+    "new",
+    "by",
+    "by_printed_name",
+    "reason",
+)
+
+
+def account_audit_rows(patients):
+    """The access and accounts audit of the accounts working at the exported patients' sites."""
+    members = get_user_model().objects.filter(memberships__site__in=patients.values("site")).values("username")
+    events = AccountEvent.objects.filter(username__in=members).order_by("at", "id")
+    for event in events.iterator(chunk_size=CHUNK):
+        yield [
+            event.at,
+            event.username,
+            event.printed_name,
+            event.action,
+            event.old,
+            event.new,
+            event.actor_username or "system",
+            event.actor_printed_name,
+            event.reason,
+        ]
 
 
 def sha256_of(path):
@@ -371,6 +405,9 @@ def build_trial_export(run, patients):
             notes += write_statistical_files(dataset, frame_from_csv(dataset, path), folder)
         _update(run, step="Writing the audit trail", progress=int(100 * len(datasets) / steps))
         counts["audit_trail.csv"] = write_csv(folder / "audit_trail.csv", AUDIT_COLUMNS, audit_rows(patients))
+        counts["accounts_audit.csv"] = write_csv(
+            folder / "accounts_audit.csv", ACCOUNT_AUDIT_COLUMNS, account_audit_rows(patients)
+        )
         _update(run, step="Writing the data dictionary", progress=int(100 * (len(datasets) + 1) / steps))
         counts["data_dictionary.csv"] = write_csv(
             folder / "data_dictionary.csv",
@@ -384,7 +421,8 @@ def build_trial_export(run, patients):
             "registry_id": protocol.REGISTRY_ID,
             "export_id": run.pk,
             "exported_at": started.isoformat(timespec="seconds"),
-            "exported_by": run.requested_by.get_username(),
+            "exported_by": run.requested_by_username or run.requested_by.get_username(),
+            "exported_by_printed_name": run.requested_by_printed_name,
             "app_version": settings.APP_VERSION or esotrial.__version__,
             "sites": run.sites.split(",") if run.sites else [],
             "filters": run.filters,

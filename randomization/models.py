@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from audit.models import audited_history
 from crf.models import Patient
 
 
@@ -70,7 +70,7 @@ class Allocation(models.Model):
     randomized_on = models.DateField("date of randomization")
     randomized_at = models.DateTimeField(auto_now_add=True)
     randomized_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    history = HistoricalRecords()
+    history = audited_history()
 
     objects = AllocationQuerySet.as_manager()
 

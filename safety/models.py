@@ -1,9 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
-from audit.models import ClinicalRecord
+from audit.models import ClinicalRecord, audited_history
 from crf.models import Patient, PatientRecordQuerySet
 
 from . import reporting
@@ -24,7 +23,7 @@ class CtcaeTerm(models.Model):
     definition = models.TextField(blank=True)
     # A signature covers the grading text the investigator saw; a later correction of the
     # catalogue must be traceable to what it was then.
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         ordering = ["term"]
@@ -202,7 +201,7 @@ class Signature(models.Model):
     )
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.TextField(blank=True)  # "Record edited: " + a reason of up to 500 characters
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         ordering = ["signed_at"]
@@ -246,7 +245,7 @@ class SaeReport(models.Model):
     notified_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
-    history = HistoricalRecords()
+    history = audited_history()
 
     class Meta:
         permissions = [("resolve_sae_notification", "Can decide on an SAE notification in doubt")]

@@ -248,3 +248,23 @@ def test_signatures_csv_holds_each_signature_with_its_printed_name_and_status(cl
         "invalidated",
         "The signed values (or the CTCAE text shown) changed after signing.",
     )
+
+
+def test_accounts_audit_and_the_exporters_names_are_in_the_zip(client, trial, trial_data_manager):
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    trial_data_manager.first_name, trial_data_manager.last_name = "Xin", "Gao"
+    trial_data_manager.save()
+    investigator = trial["progressed"].site.members.get(username="investigator.sh01")
+    investigator.groups.add(Group.objects.get(name=roles.MONITOR))  # a role change, by "system"
+    client.force_login(trial_data_manager)
+    exported = export_zip(client)
+    accounts = exported.csv("accounts_audit.csv")
+    added = accounts[(accounts.account == "investigator.sh01") & (accounts.action == "role_added")]
+    assert list(added.new) == [roles.INVESTIGATOR, roles.MONITOR]
+    manifest = json.loads(exported.read("manifest.json"))
+    assert (manifest["exported_by"], manifest["exported_by_printed_name"]) == ("datamanager", "Xin Gao")
+    run = ExportRun.objects.latest("pk")
+    assert (run.requested_by_username, run.requested_by_printed_name) == ("datamanager", "Xin Gao")
