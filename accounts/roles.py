@@ -29,7 +29,13 @@ _ENTER_CLINICAL_DATA = [
     "visits.change_missedvisit",
     "visits.view_reminderlog",
 ]
-_READ_CLINICAL_DATA = ["crf.view_*", "safety.view_*", "visits.view_missedvisit", "visits.view_reminderlog"]
+_READ_CLINICAL_DATA = [
+    "crf.view_*",
+    "safety.view_*",
+    "visits.view_missedvisit",
+    "visits.view_reminderlog",
+    "crf.review_audit_trail",  # monitors and data managers: the audit trail across patients
+]
 # The trial is open label: everyone who reads a patient may read its arm. (The allocation list
 # itself, with future slots, is a separate model for the Randomization manager only.)
 _READ_ALLOCATION = ["randomization.view_allocation"]

@@ -7,6 +7,7 @@ app_name = "crf"
 urlpatterns = [
     path("", views.patient_list, name="patient_list"),
     path("register/", views.patient_register, name="patient_register"),
+    path("audit-trail/", views.audit_trail, name="audit_trail"),
     path("<str:screening_number>/", views.patient_detail, name="patient_detail"),
     path("<str:screening_number>/history/", views.patient_history, name="patient_history"),
     path("<str:screening_number>/edit/", views.patient_edit, name="patient_edit"),
