@@ -465,7 +465,8 @@ def audit_events(user, wanted):
             continue
         path = key.removesuffix("_id") if key != "id" else ""
         patient = f"{path}__" if path else ""
-        rows = model.history.filter(**{f"{key}__in": patients.values("pk")})
+        # No ordering inside the UNION (SQLite refuses it): the combined query orders once.
+        rows = model.history.filter(**{f"{key}__in": patients.values("pk")}).order_by()
         if wanted.get("site"):
             rows = rows.filter(**{f"{patient}site__code": wanted["site"]})
         if wanted.get("user"):
