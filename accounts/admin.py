@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.utils import timezone
 
 from audit.admin import ReadOnlyAdminMixin, ScopedHistoryAdmin
@@ -51,6 +51,10 @@ class PasswordSetForm(AdminPasswordChangeForm):
     reason_for_change = reason_field()
 
 
+class AccountCreationForm(AdminUserCreationForm):
+    reason_for_change = reason_field()
+
+
 @admin.register(User)
 class TrialUserAdmin(UserAdmin):
     """Accounts are deactivated, never deleted, and keep their user name for good: it names the
@@ -60,7 +64,9 @@ class TrialUserAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
     form = AccountChangeForm
     change_password_form = PasswordSetForm
+    add_form = AccountCreationForm
     fieldsets = [*UserAdmin.fieldsets, ("Audit", {"fields": [REASON_FIELD]})]
+    add_fieldsets = [*UserAdmin.add_fieldsets, ("Audit", {"fields": [REASON_FIELD]})]
 
     def get_readonly_fields(self, request, obj=None):
         return ["username", "last_login", "date_joined"] if obj else []

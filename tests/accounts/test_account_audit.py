@@ -128,3 +128,15 @@ def test_the_data_manager_reads_the_access_and_accounts_audit_of_their_sites(cli
         403,
     )
     assert AccountEvent.objects.filter(username="nurse.sh01").exists()  # nothing deleted
+
+
+def test_an_account_is_created_with_a_reason(client, admin_user):
+    client.force_login(admin_user)
+    password = "Maple-orchid-tundra-47"
+    data = {"username": "nurse.new", "password1": password, "password2": password, "usable_password": "true"}
+    response = client.post(reverse("admin:auth_user_add"), data)
+    assert response.context["adminform"].form.errors["reason_for_change"] == ["This field is required."]
+    memberships = {"memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"}  # the sites inline, empty
+    client.post(reverse("admin:auth_user_add"), {**data, **memberships, "reason_for_change": "New nurse at SH01"})
+    (event,) = AccountEvent.objects.filter(username="nurse.new", action="created")
+    assert (event.actor_username, event.reason) == ("admin", "New nurse at SH01")
