@@ -18,6 +18,7 @@ RANDOMIZATION_MANAGER = "Randomization manager"
 # Nobody below gets delete_*: clinical rows are voided, never deleted (audit.services.void).
 _ENTER_CLINICAL_DATA = [
     "crf.view_*",
+    "!crf.view_audit_trail",  # the audit trail across patients is the monitors' and data managers' review
     "crf.add_*",
     "crf.change_*",
     "safety.view_*",
@@ -34,7 +35,6 @@ _READ_CLINICAL_DATA = [
     "safety.view_*",
     "visits.view_missedvisit",
     "visits.view_reminderlog",
-    "crf.review_audit_trail",  # monitors and data managers: the audit trail across patients
 ]
 # The trial is open label: everyone who reads a patient may read its arm. (The allocation list
 # itself, with future slots, is a separate model for the Randomization manager only.)
@@ -66,9 +66,13 @@ ROLES = tuple(ROLE_PERMISSIONS)
 
 
 def grants(patterns, app_label, codename):
+    """Whether the patterns grant the permission; a pattern starting with "!" takes one away."""
     if "_historical" in codename:
         return False
-    return any(fnmatch(f"{app_label}.{codename}", pattern) for pattern in patterns)
+    name = f"{app_label}.{codename}"
+    if any(fnmatch(name, pattern[1:]) for pattern in patterns if pattern.startswith("!")):
+        return False
+    return any(fnmatch(name, pattern) for pattern in patterns if not pattern.startswith("!"))
 
 
 def _create_all_permissions(apps):

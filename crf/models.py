@@ -70,7 +70,7 @@ class Patient(ClinicalRecord):
 
     class Meta(ClinicalRecord.Meta):
         ordering = ["site__code", "site_serial"]
-        permissions = [("review_audit_trail", "Can review the audit trail across patients")]
+        permissions = [("view_audit_trail", "Can view the audit trail across patients")]
         constraints = [
             *ClinicalRecord.Meta.constraints,
             models.UniqueConstraint(fields=["site", "site_serial"], name="one_serial_per_site"),

@@ -504,7 +504,7 @@ def audit_events(user, wanted):
 def audit_trail(request):
     """The audit trail across patients, for monitors and data managers: who changed what, when and
     why, filtered by site, user, form and dates; the field-level detail is on each History tab."""
-    require_perm(request, "crf.review_audit_trail")
+    require_perm(request, "crf.view_audit_trail")
     from accounts.scoping import sites_visible_to
 
     sites = list(sites_visible_to(request.user).order_by("code").values_list("code", flat=True))

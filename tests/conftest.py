@@ -8,6 +8,8 @@ from safety.models import CtcaeTerm
 
 from .factories import PatientFactory, TrialSiteFactory, UserFactory
 
+pytest_plugins = ["tests.traceability"]  # requirements traceability: docs/requirements.md
+
 # Playwright's sync API keeps an event loop in the test thread; Django's ORM would refuse to run
 # beside it. The tests themselves are synchronous, so this is safe here (and only here).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -4,6 +4,7 @@ import csv
 import io
 
 import openpyxl
+import pytest
 from django.urls import reverse
 
 from audit.services import void
@@ -24,6 +25,7 @@ def export(client, model, pks, file_format):
     return client.post(reverse(f"admin:crf_{model}_export"), data)
 
 
+@pytest.mark.req("DAT-7")
 def test_cycle_export_has_patient_site_codes_labels_and_iso_dates(client, data_manager, site, nurse):
     patient = PatientFactory(site=site)
     cycle = CycleFactory(patient=patient, day1_date="2025-03-12")
@@ -37,6 +39,7 @@ def test_cycle_export_has_patient_site_codes_labels_and_iso_dates(client, data_m
     assert (row["anti_pd1_agent"], row["anti_pd1_agent_label"]) == ("camrelizumab", "Camrelizumab")
 
 
+@pytest.mark.req("DAT-7")
 def test_xlsx_export_and_voided_rows_are_flagged(client, data_manager, site, nurse):
     patient = PatientFactory(site=site)
     eligibility = EligibilityFactory(patient=patient)
@@ -49,6 +52,7 @@ def test_xlsx_export_and_voided_rows_are_flagged(client, data_manager, site, nur
     assert values["screening_number"] == "SH01-0001" and values["voided"] in (1, True, "1")
 
 
+@pytest.mark.req("SEC-3")
 def test_export_cannot_reach_another_site(client, data_manager, other_site):
     other = CycleFactory(patient=PatientFactory(site=other_site))
     client.force_login(data_manager)

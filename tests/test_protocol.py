@@ -1,12 +1,15 @@
+import pytest
 from django.urls import reverse
 
 from esotrial import protocol
 
 
+@pytest.mark.req("PRO-PARAM-1")
 def test_every_parameter_is_marked_protocol_or_default():
     assert {p.source for p in protocol.PARAMETERS.values()} <= {"protocol", "default"}
 
 
+@pytest.mark.req("PRO-PARAM-1")
 def test_protocol_page_shows_values_and_defaults(nurse_client):
     body = nurse_client.get(reverse("protocol")).content.decode()
     assert "Max lesions total" in body and "Cycle window late days" in body

@@ -16,12 +16,14 @@ from django.urls import reverse
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.req("SEC-5")
 def test_patient_pages_are_never_cached(nurse_client, patient):
     for url in (reverse("crf:patient_list"), reverse("crf:patient_detail", args=[patient.screening_number])):
         cache_control = nurse_client.get(url)["Cache-Control"]
         assert "no-store" in cache_control and "private" in cache_control, url
 
 
+@pytest.mark.req("SEC-4")
 def test_content_security_policy_forbids_inline_scripts(nurse_client):
     policy = nurse_client.get(reverse("crf:patient_list"))["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
@@ -29,12 +31,14 @@ def test_content_security_policy_forbids_inline_scripts(nurse_client):
     assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
 
 
+@pytest.mark.req("SEC-5")
 def test_permissions_policy_denies_devices(nurse_client):
     policy = nurse_client.get(reverse("crf:patient_list"))["Permissions-Policy"]
     for feature in ("camera=()", "microphone=()", "geolocation=()"):
         assert feature in policy
 
 
+@pytest.mark.req("SEC-4")
 def test_no_template_has_an_inline_script_or_event_handler():
     inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=", re.IGNORECASE)
     offenders = [
@@ -50,6 +54,7 @@ def free_port():
 
 
 @pytest.mark.django_db
+@pytest.mark.req("SEC-5")
 def test_gunicorn_sends_no_server_banner(tmp_path):
     port = free_port()
     db = connection.settings_dict

@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelOptions(
             name='patient',
-            options={'ordering': ['site__code', 'site_serial'], 'permissions': [('review_audit_trail', 'Can review the audit trail across patients')]},
+            options={'ordering': ['site__code', 'site_serial'], 'permissions': [('view_audit_trail', 'Can view the audit trail across patients')]},
         ),
     ]

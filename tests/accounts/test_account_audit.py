@@ -30,6 +30,7 @@ def events(user, action):
     return list(AccountEvent.objects.filter(username=user.username, action=action).order_by("id"))
 
 
+@pytest.mark.req("P11-ID-1")
 def test_a_user_name_cannot_be_changed(client, admin_user, nurse):
     client.force_login(admin_user)
     response = client.get(reverse("admin:auth_user_change", args=[nurse.pk]))
@@ -39,6 +40,7 @@ def test_a_user_name_cannot_be_changed(client, admin_user, nurse):
         nurse.save()
 
 
+@pytest.mark.req("P11-ID-3")
 def test_deactivation_needs_a_reason_and_is_audited_with_who_and_why(client, admin_user, nurse):
     client.force_login(admin_user)
     data = account_form(client, nurse)
@@ -55,6 +57,7 @@ def test_deactivation_needs_a_reason_and_is_audited_with_who_and_why(client, adm
     assert event.printed_name == "Li Nurse"
 
 
+@pytest.mark.req("P11-ID-3")
 def test_role_and_site_changes_are_audited(client, admin_user, nurse, other_site):
     client.force_login(admin_user)
     data = account_form(client, nurse)
@@ -69,6 +72,7 @@ def test_role_and_site_changes_are_audited(client, admin_user, nurse, other_site
     assert [e.new for e in events(nurse, "site_added")][-1] == "HZ01"
 
 
+@pytest.mark.req("P11-ID-3")
 def test_passwords_set_by_an_administrator_and_changed_by_the_owner_are_audited(client, admin_user, nurse):
     client.force_login(admin_user)
     new = "Plum-harbour-lantern-31"
@@ -85,6 +89,7 @@ def test_passwords_set_by_an_administrator_and_changed_by_the_owner_are_audited(
     assert event.actor_username == "nurse.sh01"
 
 
+@pytest.mark.req("P11-ID-4", "P11-ACC-2")
 def test_failed_sign_ins_are_kept_after_a_good_one_and_lockout_and_unlock_are_audited(client, admin_user, nurse):
     browser = Client()
     for _ in range(2):
@@ -101,6 +106,7 @@ def test_failed_sign_ins_are_kept_after_a_good_one_and_lockout_and_unlock_are_au
     assert event.actor_username == "admin"
 
 
+@pytest.mark.req("P11-ID-2")
 def test_history_keeps_the_name_a_person_had_when_they_acted(nurse_client, nurse, patient):
     from audit.services import save_with_reason
 
@@ -114,6 +120,7 @@ def test_history_keeps_the_name_a_person_had_when_they_acted(nurse_client, nurse
     assert events(nurse, "name_changed")[0].new == "Li Married-name"
 
 
+@pytest.mark.req("P11-ID-5")
 def test_the_data_manager_reads_the_access_and_accounts_audit_of_their_sites(client, data_manager, nurse, other_site):
     stranger = UserFactory(username="nurse.hz01", role=roles.RESEARCH_NURSE, sites=[other_site])
     client.force_login(data_manager)
@@ -130,6 +137,7 @@ def test_the_data_manager_reads_the_access_and_accounts_audit_of_their_sites(cli
     assert AccountEvent.objects.filter(username="nurse.sh01").exists()  # nothing deleted
 
 
+@pytest.mark.req("P11-ID-3")
 def test_an_account_is_created_with_a_reason(client, admin_user):
     client.force_login(admin_user)
     password = "Maple-orchid-tundra-47"

@@ -2,6 +2,7 @@
 without the Investigator role cannot confirm eligibility, randomize or sign (signing:
 tests/safety/test_signing.py)."""
 
+import pytest
 from django.urls import reverse
 
 from accounts import roles
@@ -9,6 +10,7 @@ from accounts.models import SiteMembership
 from tests.factories import make_eligible_patient
 
 
+@pytest.mark.req("P11-ACC-4")
 def test_a_superuser_without_a_trial_role_cannot_confirm_eligibility_or_randomize(
     client, admin_user, site, investigator
 ):

@@ -15,6 +15,7 @@ from tests.factories import PASSWORD
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", ["/", "/patients/", "/patients/register/", "/patients/SH01-0001/"])
+@pytest.mark.req("P11-ACC-1")
 def test_pages_require_login(client, url):
     response = client.get(url)
     assert response.status_code == 302
@@ -44,6 +45,7 @@ def test_wrong_password_shows_form_error(client, nurse):
     assert b"correct username and password" in response.content
 
 
+@pytest.mark.req("P11-ACC-2")
 def test_five_failed_logins_lock_the_account(client, nurse):
     for _ in range(5):
         login(client, "nurse.sh01", "wrong-password")

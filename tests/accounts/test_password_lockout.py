@@ -36,6 +36,7 @@ def test_twenty_wrong_signing_passwords_then_the_right_one_signs_nothing(client,
     assert not Signature.objects.exists()
 
 
+@pytest.mark.req("P11-ACC-2")
 def test_signing_is_locked_after_the_login_limit(client, investigator, ae):
     client.force_login(investigator)
     for _ in range(settings.AXES_FAILURE_LIMIT):

@@ -23,6 +23,7 @@ def version_url(obj, version):
 
 
 @pytest.mark.parametrize("who", ["data_manager", "superuser"])
+@pytest.mark.req("P11-AUD-9")
 def test_history_revert_post_changes_nothing(client, who, data_manager, baseline, admin_user):
     client.force_login(data_manager if who == "data_manager" else admin_user)
     first = baseline.history.earliest()

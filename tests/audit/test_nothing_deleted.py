@@ -17,6 +17,7 @@ from tests.factories import AdverseEventFactory, AllocationFactory, CycleFactory
 AUDITED_APPS = ("crf", "safety", "randomization", "visits", "exports", "audit", "accounts")
 
 
+@pytest.mark.req("P11-AUD-5")
 def test_no_admin_page_deletes_trial_records_for_anyone(rf, admin_user):
     request = rf.get("/admin/")
     request.user = admin_user  # a superuser: every permission, yet no delete
@@ -40,6 +41,7 @@ def test_no_admin_page_deletes_trial_records_for_anyone(rf, admin_user):
         assert not admin.site._registry[model].has_delete_permission(request), model._meta.label
 
 
+@pytest.mark.req("P11-AUD-5", "P11-ID-1")
 def test_superuser_cannot_delete_an_adverse_event_or_an_account(client, admin_user, patient, terms, nurse):
     AllocationFactory(patient=patient)
     ae = AdverseEventFactory(patient=patient)
@@ -51,6 +53,7 @@ def test_superuser_cannot_delete_an_adverse_event_or_an_account(client, admin_us
     nurse.refresh_from_db()  # deactivated in the admin, never deleted: the name stays on its records
 
 
+@pytest.mark.req("P11-AUD-5")
 def test_clinical_foreign_keys_protect():
     for app in AUDITED_APPS:
         for model in apps.get_app_config(app).get_models():
@@ -61,6 +64,7 @@ def test_clinical_foreign_keys_protect():
                     assert field.remote_field.on_delete is models.PROTECT, f"{model._meta.label}.{field.name}"
 
 
+@pytest.mark.req("P11-AUD-6")
 def test_a_row_deleted_in_the_database_shows_as_deleted(nurse_client, patient, terms):
     AllocationFactory(patient=patient)
     CycleFactory(patient=patient, day1_date="2025-03-12")
@@ -74,6 +78,7 @@ def test_a_row_deleted_in_the_database_shows_as_deleted(nurse_client, patient, t
     assert [(row[0], row[1], row[2]) for row in rows] == [("AdverseEvent", ae_id, patient.screening_number)]
 
 
+@pytest.mark.req("P11-AUD-7")
 def test_a_deleted_patients_screening_number_is_not_issued_again(site):
     first = PatientFactory(site=site)
     second = PatientFactory(site=site)

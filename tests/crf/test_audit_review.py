@@ -1,6 +1,7 @@
 """The audit trail across patients (21 CFR Part 11 §11.10(e); ICH E6(R3) data governance): monitors
 and data managers review who changed what, when and why, filtered, scoped to their sites."""
 
+import pytest
 from django.urls import reverse
 
 from audit.services import save_with_reason, void
@@ -11,6 +12,7 @@ def audit_page(client, **filters):
     return client.get(reverse("crf:audit_trail"), filters)
 
 
+@pytest.mark.req("P11-AUD-10")
 def test_monitor_reviews_changes_of_own_site_only_with_filters(client, monitor, nurse, patient, other_site_patient):
     patient.initials = "ABC"
     save_with_reason(patient, nurse, "Initials misread")
@@ -28,6 +30,7 @@ def test_monitor_reviews_changes_of_own_site_only_with_filters(client, monitor, 
     assert audit_page(client, since="2099-01-01").context["rows"] == []
 
 
+@pytest.mark.req("P11-AUD-10")
 def test_voids_are_shown_and_the_page_costs_the_same_queries_whatever_the_trial_size(
     client, monitor, nurse, site, django_assert_max_num_queries
 ):
@@ -45,6 +48,7 @@ def test_voids_are_shown_and_the_page_costs_the_same_queries_whatever_the_trial_
     assert any(row["action"] == "Voided" and row["history_change_reason"] == "Voided: Registered twice" for row in rows)
 
 
+@pytest.mark.req("P11-AUD-10")
 def test_nurses_and_investigators_do_not_review_the_audit_trail(nurse_client, investigator, client, data_manager):
     assert nurse_client.get(reverse("crf:audit_trail")).status_code == 403
     client.force_login(investigator)

@@ -1,5 +1,6 @@
 """Every clinical change is audited: who, when, old → new, reason. Nothing is hard-deleted."""
 
+import pytest
 from django.urls import reverse
 
 from audit.forms import latest_version
@@ -96,6 +97,7 @@ def test_admin_history_page_lists_changes(client, data_manager, patient):
     assert response.status_code == 200
 
 
+@pytest.mark.req("P11-AUD-3")
 def test_history_names_people_and_records_and_shows_what_a_record_was_created_with(nurse_client, investigator, patient):
     from audit.services import save_with_reason
     from randomization.models import Allocation

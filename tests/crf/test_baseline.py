@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from crf.models import Baseline
@@ -24,12 +25,14 @@ def post(client, patient, data):
     return client.post(reverse("crf:patient_baseline", args=[patient.screening_number]), data)
 
 
+@pytest.mark.req("PRO-ELIG-6")
 def test_nurse_records_baseline(nurse_client, patient):
     assert post(nurse_client, patient, baseline()).status_code == 302
     saved = Baseline.objects.get(patient=patient)
     assert (saved.ecog, saved.clinical_t, saved.systemic_therapy_line, saved.pdl1_cps) == (1, "T3", 1, None)
 
 
+@pytest.mark.req("PRO-ELIG-6")
 def test_prior_anti_pd1_needs_best_response(nurse_client, patient):
     response = post(nurse_client, patient, baseline(prior_anti_pd1="True"))
     assert response.context["form"].errors["prior_anti_pd1_best_response"] == [
@@ -39,6 +42,7 @@ def test_prior_anti_pd1_needs_best_response(nurse_client, patient):
     assert response.context["form"].errors["prior_anti_pd1_best_response"]
 
 
+@pytest.mark.req("PRO-ELIG-6", "DAT-3")
 def test_future_diagnosis_and_impossible_cps_are_form_errors(nurse_client, patient):
     response = post(nurse_client, patient, baseline(histological_diagnosis_date="2099-01-01", pdl1_cps="140"))
     errors = response.context["form"].errors

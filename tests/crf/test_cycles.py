@@ -1,5 +1,6 @@
 """Systemic-therapy cycles: numbering, the 21-day window, phases, reasons, and randomization first."""
 
+import pytest
 from django.urls import reverse
 
 from audit.forms import latest_version
@@ -21,6 +22,7 @@ def add_cycle(client, patient, **data):
     return client.post(reverse("crf:record_add", args=[patient.screening_number, "cycles"]), values)
 
 
+@pytest.mark.req("PRO-TRT-1")
 def test_cycle_for_unrandomized_patient_is_refused_with_the_reason(nurse_client, patient):
     response = add_cycle(nurse_client, patient)
     assert response.status_code == 302
@@ -29,6 +31,7 @@ def test_cycle_for_unrandomized_patient_is_refused_with_the_reason(nurse_client,
     assert "recorded only after randomization" in page.content.decode()
 
 
+@pytest.mark.req("PRO-TRT-1")
 def test_cycles_are_numbered_in_order_and_patient_is_on_treatment(nurse_client, randomized_patient):
     assert add_cycle(nurse_client, randomized_patient).status_code == 302
     assert add_cycle(nurse_client, randomized_patient, day1_date="2025-04-02").status_code == 302
@@ -37,16 +40,19 @@ def test_cycles_are_numbered_in_order_and_patient_is_on_treatment(nurse_client, 
     assert detail.context["patient"].status == "on_treatment"
 
 
+@pytest.mark.req("PRO-TRT-1")
 def test_first_cycle_before_randomization_is_refused(nurse_client, randomized_patient):
     response = add_cycle(nurse_client, randomized_patient, day1_date="2025-03-09")
     assert response.context["form"].errors["day1_date"] == ["The day 1 date cannot precede randomization (2025-03-10)."]
 
 
+@pytest.mark.req("PRO-TRT-1", "DAT-3")
 def test_future_day1_is_refused(nurse_client, randomized_patient):
     response = add_cycle(nurse_client, randomized_patient, day1_date="2099-01-01")
     assert "The day 1 date cannot be in the future." in response.context["form"].errors["day1_date"]
 
 
+@pytest.mark.req("PRO-TRT-2")
 def test_day1_outside_window_needs_a_reason_and_is_listed_as_deviation(nurse_client, randomized_patient):
     CycleFactory(patient=randomized_patient, day1_date="2025-03-12")
     response = add_cycle(nurse_client, randomized_patient, day1_date="2025-04-12")  # planned 04-02, latest 04-09
@@ -60,12 +66,14 @@ def test_day1_outside_window_needs_a_reason_and_is_listed_as_deviation(nurse_cli
     assert "Patient travelled" in detail.content.decode()
 
 
+@pytest.mark.req("PRO-TRT-1")
 def test_day1_must_follow_previous_cycle(nurse_client, randomized_patient):
     CycleFactory(patient=randomized_patient, day1_date="2025-03-12")
     response = add_cycle(nurse_client, randomized_patient, day1_date="2025-03-12")
     assert response.context["form"].errors["day1_date"] == ["Day 1 must come after cycle 1 (2025-03-12)."]
 
 
+@pytest.mark.req("PRO-TRT-3")
 def test_chemotherapy_is_refused_in_maintenance(nurse_client, randomized_patient):
     for number, day in enumerate(["2025-03-12", "2025-04-02", "2025-04-23", "2025-05-14"], start=1):
         CycleFactory(patient=randomized_patient, cycle_number=number, day1_date=day)
@@ -81,6 +89,7 @@ def test_chemotherapy_is_refused_in_maintenance(nurse_client, randomized_patient
     assert "Maintenance is anti-PD-1 alone" in response.context["form"].errors["chemotherapy_given"][0]
 
 
+@pytest.mark.req("PRO-TRT-3")
 def test_dosing_by_body_surface_needs_bsa(nurse_client, randomized_patient):
     response = add_cycle(
         nurse_client, randomized_patient, chemotherapy_given="True", chemo_agent_1="paclitaxel", chemo_dose_1="150"
@@ -88,6 +97,7 @@ def test_dosing_by_body_surface_needs_bsa(nurse_client, randomized_patient):
     assert response.context["form"].errors["bsa_m2"] == ["Dosing in mg/m² needs the body surface area."]
 
 
+@pytest.mark.req("PRO-TRT-3")
 def test_cycle_not_given_needs_a_reason(nurse_client, randomized_patient):
     response = add_cycle(nurse_client, randomized_patient, given="False", anti_pd1_agent="", anti_pd1_dose_mg="")
     assert response.context["form"].errors["not_given_reason"] == ["Say why the cycle was not given."]
@@ -102,6 +112,7 @@ def test_only_the_latest_cycle_can_be_voided(nurse_client, randomized_patient):
     assert not first.voided
 
 
+@pytest.mark.req("SEC-1")
 def test_cycle_of_another_patient_is_not_found_through_this_patient(nurse_client, randomized_patient, site):
     from tests.factories import PatientFactory
 
@@ -110,6 +121,7 @@ def test_cycle_of_another_patient_is_not_found_through_this_patient(nurse_client
     assert nurse_client.get(url).status_code == 404
 
 
+@pytest.mark.req("P11-AUD-1")
 def test_edit_of_a_cycle_needs_a_reason_and_is_audited(nurse_client, nurse, randomized_patient):
     cycle = CycleFactory(patient=randomized_patient, day1_date="2025-03-12")
     url = reverse("crf:record_edit", args=[randomized_patient.screening_number, "cycles", cycle.pk])
@@ -130,6 +142,7 @@ def test_edit_of_a_cycle_needs_a_reason_and_is_audited(nurse_client, nurse, rand
     assert cycle.history.latest().history_user == nurse
 
 
+@pytest.mark.req("DAT-13")
 def test_patient_page_and_list_queries_do_not_grow_with_cycles(
     nurse_client, randomized_patient, django_assert_max_num_queries
 ):
@@ -163,6 +176,7 @@ def test_patient_page_and_list_queries_do_not_grow_with_cycles(
         nurse_client.get(listing)
 
 
+@pytest.mark.req("PRO-TRT-3")
 def test_values_of_hidden_fields_are_not_kept(nurse_client, randomized_patient):
     add_cycle(nurse_client, randomized_patient, chemo_agent_1="paclitaxel", chemo_dose_1="150", delay_reason="typo")
     cycle = TreatmentCycle.objects.get()

@@ -31,6 +31,7 @@ def investigator_client(client, investigator):
     return client
 
 
+@pytest.mark.req("P11-ACC-5")
 def test_investigator_confirms_eligible_patient(investigator_client, investigator, patient, three_lesions):
     response = investigator_client.post(eligibility_url(patient), answers(confirm="on"))
     assert response.status_code == 302
@@ -41,6 +42,7 @@ def test_investigator_confirms_eligible_patient(investigator_client, investigato
     assert "3 lesions counted" in detail.content.decode()
 
 
+@pytest.mark.req("P11-ACC-5")
 def test_nurse_cannot_confirm_eligibility(nurse_client, patient, three_lesions):
     form = nurse_client.get(eligibility_url(patient)).context["form"]
     assert "confirm" not in form.fields
@@ -53,6 +55,7 @@ def test_nurse_cannot_confirm_eligibility(nurse_client, patient, three_lesions):
     )
 
 
+@pytest.mark.req("PRO-ELIG-3")
 def test_fifth_lesion_makes_patient_ineligible(investigator_client, patient, three_lesions):
     LesionFactory(patient=patient, label="L4", organ="adrenal")
     LesionFactory(patient=patient, label="L5", organ="brain")
@@ -63,6 +66,7 @@ def test_fifth_lesion_makes_patient_ineligible(investigator_client, patient, thr
     assert not Eligibility.objects.exists()
 
 
+@pytest.mark.req("PRO-ELIG-5")
 def test_failed_criterion_needs_screen_failure_reason_and_gives_screen_failure(nurse_client, patient, three_lesions):
     data = answers(progression_on_prior_anti_pd1="True")
     response = nurse_client.post(eligibility_url(patient), data)
@@ -76,6 +80,7 @@ def test_failed_criterion_needs_screen_failure_reason_and_gives_screen_failure(n
     assert "Progressed on camrelizumab" in detail.content.decode()
 
 
+@pytest.mark.req("PRO-ELIG-5")
 def test_unanswered_criterion_is_a_form_error(nurse_client, patient, three_lesions):
     data = answers()
     del data["ecog_0_1"]
@@ -83,6 +88,7 @@ def test_unanswered_criterion_is_a_form_error(nurse_client, patient, three_lesio
     assert response.context["form"].errors["ecog_0_1"] == ["This field is required."]
 
 
+@pytest.mark.req("PRO-ELIG-5")
 def test_assessment_before_consent_is_refused(nurse_client, patient, three_lesions):
     response = nurse_client.post(eligibility_url(patient), answers(assessment_date="2025-02-01"))
     assert response.context["form"].errors["assessment_date"] == [
@@ -90,12 +96,14 @@ def test_assessment_before_consent_is_refused(nurse_client, patient, three_lesio
     ]
 
 
+@pytest.mark.req("PRO-ELIG-5")
 def test_no_pathologically_confirmed_lesion_is_named(investigator_client, patient):
     LesionFactory(patient=patient, label="L1", pathologically_confirmed=False)
     response = investigator_client.post(eligibility_url(patient), answers(confirm="on"))
     assert "No metastasis is marked pathologically confirmed" in response.context["form"].errors["confirm"][0]
 
 
+@pytest.mark.req("PRO-ELIG-5")
 def test_editing_confirmed_eligibility_clears_confirmation(nurse_client, investigator, patient, three_lesions):
     eligibility = EligibilityFactory(patient=patient, confirmed_by=investigator)
     eligibility.confirmed_on = eligibility.history.get().history_date
@@ -111,6 +119,7 @@ def test_editing_confirmed_eligibility_clears_confirmation(nurse_client, investi
     assert eligibility.history.latest().history_change_reason == "Date typo"
 
 
+@pytest.mark.req("DAT-5")
 def test_second_of_two_concurrent_edits_is_refused(nurse_client, investigator_client, patient, three_lesions):
     EligibilityFactory(patient=patient)
     version = nurse_client.get(eligibility_url(patient)).context["form"]["loaded_version"].value()
@@ -128,11 +137,13 @@ def test_second_of_two_concurrent_edits_is_refused(nurse_client, investigator_cl
     assert Eligibility.objects.get().assessment_date.isoformat() == "2025-03-06"
 
 
+@pytest.mark.req("P11-ACC-5")
 def test_monitor_cannot_enter_eligibility(client, monitor, patient):
     client.force_login(monitor)
     assert client.post(eligibility_url(patient), answers()).status_code == 403
 
 
+@pytest.mark.req("PRO-ELIG-5")
 def test_patient_page_shows_each_screening_form_state(nurse_client, investigator, patient, three_lesions):
     url = reverse("crf:patient_detail", args=[patient.screening_number])
     states = dict(nurse_client.get(url).context["form_states"])
@@ -149,6 +160,7 @@ def test_patient_page_shows_each_screening_form_state(nurse_client, investigator
     assert dict(nurse_client.get(url).context["form_states"])["Eligibility"] == "complete"
 
 
+@pytest.mark.req("P11-ACC-5")
 def test_investigator_confirms_saved_answers_without_a_reason(
     investigator_client, investigator, patient, three_lesions
 ):
@@ -160,6 +172,7 @@ def test_investigator_confirms_saved_answers_without_a_reason(
     assert Eligibility.objects.get().confirmed_by == investigator
 
 
+@pytest.mark.req("PRO-ELIG-5")
 def test_baseline_ecog_above_protocol_limit_is_a_failure(investigator_client, patient, three_lesions):
     from tests.factories import BaselineFactory
 
@@ -168,6 +181,7 @@ def test_baseline_ecog_above_protocol_limit_is_a_failure(investigator_client, pa
     assert "Baseline ECOG is 2; the protocol allows 0–1." in response.context["form"].errors["confirm"][0]
 
 
+@pytest.mark.req("PRO-ELIG-4")
 def test_regional_lymph_nodes_alone_are_not_oligometastatic_disease():
     # PROTOCOL.md [default]: regional nodes only is M0; at least one distant lesion is required.
     from crf.lesions import count_lesions

@@ -1,5 +1,6 @@
 """Follow-up, death, end of treatment and off study: nothing after death, status follows the forms."""
 
+import pytest
 from django.urls import reverse
 
 from tests.factories import CycleFactory
@@ -9,6 +10,7 @@ def post(client, patient, kind, data):
     return client.post(reverse("crf:record_add", args=[patient.screening_number, kind]), data)
 
 
+@pytest.mark.req("PRO-EP-12")
 def test_death_needs_date_and_cause(nurse_client, randomized_patient):
     response = post(
         nurse_client, randomized_patient, "follow-ups", {"contact_date": "2025-08-01", "vital_status": "dead"}
@@ -18,6 +20,7 @@ def test_death_needs_date_and_cause(nurse_client, randomized_patient):
     assert errors["death_cause"] == ["Give the cause of death."]
 
 
+@pytest.mark.req("PRO-EP-13")
 def test_death_before_recorded_cycle_is_refused(nurse_client, randomized_patient):
     CycleFactory(patient=randomized_patient, day1_date="2025-04-02")
     response = post(
@@ -36,6 +39,7 @@ def test_death_before_recorded_cycle_is_refused(nurse_client, randomized_patient
     ]
 
 
+@pytest.mark.req("PRO-EP-13")
 def test_nothing_can_be_dated_after_death(nurse_client, randomized_patient):
     CycleFactory(patient=randomized_patient, day1_date="2025-03-12")
     post(
@@ -60,6 +64,7 @@ def test_nothing_can_be_dated_after_death(nurse_client, randomized_patient):
     )
 
 
+@pytest.mark.req("PRO-TRT-6")
 def test_end_of_treatment_then_off_study_drive_the_status(nurse_client, randomized_patient):
     CycleFactory(patient=randomized_patient, day1_date="2025-03-12")
     detail = reverse("crf:patient_detail", args=[randomized_patient.screening_number])
@@ -73,6 +78,7 @@ def test_end_of_treatment_then_off_study_drive_the_status(nurse_client, randomiz
     assert nurse_client.get(detail).context["patient"].status == "off_study"
 
 
+@pytest.mark.req("PRO-TRT-6")
 def test_list_filters_by_status_and_arm(nurse_client, randomized_patient, site):
     from tests.factories import PatientFactory
 
@@ -84,6 +90,7 @@ def test_list_filters_by_status_and_arm(nurse_client, randomized_patient, site):
     assert len(nurse_client.get(url, {"arm": "systemic"}).context["page"].object_list) == 0
 
 
+@pytest.mark.req("PRO-TRT-7")
 def test_overdue_cycle_is_shown(nurse_client, randomized_patient):
     CycleFactory(patient=randomized_patient, day1_date="2025-03-12")
     page = nurse_client.get(reverse("crf:patient_detail", args=[randomized_patient.screening_number]))

@@ -12,6 +12,7 @@ from .test_eligibility import answers, eligibility_url
 LIMIT = protocol.FREE_TEXT_MAX_CHARS.value
 
 
+@pytest.mark.req("DAT-4")
 def test_200000_character_screen_failure_reason_is_a_form_error(nurse_client, patient):
     LesionFactory(patient=patient, label="L1", organ="lung")
     response = nurse_client.post(eligibility_url(patient), answers(screen_failure_reason="x" * 200_000))
@@ -20,6 +21,7 @@ def test_200000_character_screen_failure_reason_is_a_form_error(nurse_client, pa
     assert not Eligibility.objects.exists()
 
 
+@pytest.mark.req("DAT-4")
 def test_database_refuses_an_over_long_reason_from_any_path(patient):
     with pytest.raises(IntegrityError), transaction.atomic():
         EligibilityFactory(patient=patient, screen_failure_reason="x" * (LIMIT + 1))

@@ -1,5 +1,6 @@
 """The lesion table: one page for all lesions, labels issued, removal is a void with a reason."""
 
+import pytest
 from django.urls import reverse
 
 from crf.forms import lesion_table_version
@@ -36,6 +37,7 @@ def post_lesions(client, patient, rows, initial=0, reason="", version=None):
     return client.post(reverse("crf:patient_lesions", args=[patient.screening_number]), data)
 
 
+@pytest.mark.req("PRO-RECIST-2")
 def test_nurse_enters_three_lesions_and_they_get_labels(nurse_client, patient):
     response = post_lesions(nurse_client, patient, [row("lung"), row("liver"), row("bone", target_lesion="False")])
     assert response.status_code == 302
@@ -46,6 +48,7 @@ def test_nurse_enters_three_lesions_and_they_get_labels(nurse_client, patient):
     ]
 
 
+@pytest.mark.req("DAT-1", "DAT-3")
 def test_lesion_over_300_mm_and_future_imaging_are_form_errors(nurse_client, patient):
     response = post_lesions(nurse_client, patient, [row(mm="450", imaging_date="2099-01-01")])
     errors = response.context["formset"].forms[0].errors
@@ -53,11 +56,13 @@ def test_lesion_over_300_mm_and_future_imaging_are_form_errors(nurse_client, pat
     assert not MetastaticLesion.objects.exists()
 
 
+@pytest.mark.req("PRO-RECIST-2")
 def test_other_organ_must_be_named(nurse_client, patient):
     response = post_lesions(nurse_client, patient, [row(organ="other")])
     assert response.context["formset"].forms[0].errors["organ_other"] == ["Name the organ."]
 
 
+@pytest.mark.req("PRO-RECIST-2")
 def test_more_than_two_target_lesions_in_one_organ_is_refused(nurse_client, patient):
     response = post_lesions(nurse_client, patient, [row("lung"), row("lung"), row("lung")])
     assert "at most 2 target lesions per organ" in str(response.context["formset"].non_form_errors())
@@ -67,11 +72,13 @@ def row_errors(response, index=0):
     return response.context["formset"].forms[index].errors
 
 
+@pytest.mark.req("PRO-RECIST-1")
 def test_a_lymph_node_needs_its_short_axis(nurse_client, patient):
     response = post_lesions(nurse_client, patient, [row("non_regional_ln", mm="20", target_lesion="False")])
     assert row_errors(response)["short_axis_mm"] == ["A lymph node is measured by its short axis (RECIST 1.1)."]
 
 
+@pytest.mark.req("PRO-RECIST-1")
 def test_short_axis_is_for_nodes_and_soft_tissue_for_bone_only(nurse_client, patient):
     response = post_lesions(nurse_client, patient, [row("lung", short_axis_mm="10", bone_soft_tissue_mm="12")])
     errors = row_errors(response)
@@ -79,6 +86,7 @@ def test_short_axis_is_for_nodes_and_soft_tissue_for_bone_only(nurse_client, pat
     assert errors["bone_soft_tissue_mm"] == ["Only for bone lesions: leave empty."]
 
 
+@pytest.mark.req("PRO-RECIST-1")
 def test_node_of_12_mm_short_axis_is_a_non_target_and_15_mm_may_be_a_target(nurse_client, patient):
     # RECIST 1.1: nodes ≥ 15 mm short axis are measurable; 10–15 mm pathological, non-target only.
     small = row("non_regional_ln", mm="18", short_axis_mm="12")
@@ -92,6 +100,7 @@ def test_node_of_12_mm_short_axis_is_a_non_target_and_15_mm_may_be_a_target(nurs
     ]
 
 
+@pytest.mark.req("PRO-RECIST-1")
 def test_node_under_10_mm_short_axis_is_normal_unless_pathologically_confirmed(nurse_client, patient):
     normal = row("non_regional_ln", mm="12", short_axis_mm="8", target_lesion="False", pathologically_confirmed="False")
     response = post_lesions(nurse_client, patient, [normal])
@@ -99,6 +108,7 @@ def test_node_under_10_mm_short_axis_is_normal_unless_pathologically_confirmed(n
     assert post_lesions(nurse_client, patient, [{**normal, "pathologically_confirmed": "True"}]).status_code == 302
 
 
+@pytest.mark.req("PRO-RECIST-1")
 def test_bone_lesion_without_soft_tissue_component_is_not_a_target(nurse_client, patient):
     response = post_lesions(nurse_client, patient, [row("bone", mm="30")])
     assert "soft-tissue component ≥ 10 mm" in row_errors(response)["target_lesion"][0]
@@ -106,6 +116,7 @@ def test_bone_lesion_without_soft_tissue_component_is_not_a_target(nurse_client,
     assert response.status_code == 302
 
 
+@pytest.mark.req("PRO-RECIST-1")
 def test_previously_irradiated_lesion_is_a_target_only_after_progressing(nurse_client, patient):
     response = post_lesions(nurse_client, patient, [row("lung", previously_irradiated="on")])
     assert "previously irradiated" in row_errors(response)["target_lesion"][0]
@@ -115,6 +126,7 @@ def test_previously_irradiated_lesion_is_a_target_only_after_progressing(nurse_c
     assert response.status_code == 302
 
 
+@pytest.mark.req("PRO-RECIST-2")
 def test_all_lymph_nodes_are_one_organ_for_target_selection(nurse_client, patient):
     node = {"mm": "25", "short_axis_mm": "16"}
     rows = [row("regional_ln", **node), row("non_regional_ln", **node), row("non_regional_ln", **node)]
@@ -122,6 +134,7 @@ def test_all_lymph_nodes_are_one_organ_for_target_selection(nurse_client, patien
     assert "at most 2 target lesions per organ: 3 in lymph nodes" in str(response.context["formset"].non_form_errors())
 
 
+@pytest.mark.req("PRO-RECIST-2")
 def test_other_organs_count_per_organ_named(nurse_client, patient):
     spleen = [
         row("other", organ_other="Spleen"),
@@ -136,6 +149,7 @@ def test_other_organs_count_per_organ_named(nurse_client, patient):
     assert post_lesions(nurse_client, patient, two_organs).status_code == 302
 
 
+@pytest.mark.req("P11-AUD-1")
 def test_changing_a_saved_lesion_needs_a_reason(nurse_client, patient):
     lesion = LesionFactory(patient=patient, label="L1")
     saved = {**row(mm="22"), "id": str(lesion.pk), "patient": str(patient.pk)}
@@ -147,6 +161,7 @@ def test_changing_a_saved_lesion_needs_a_reason(nurse_client, patient):
     assert lesion.history.latest().history_change_reason == "Remeasured on the same CT"
 
 
+@pytest.mark.req("P11-AUD-2", "P11-AUD-4")
 def test_removed_lesion_is_voided_and_its_label_not_reused(nurse_client, patient):
     first = LesionFactory(patient=patient, label="L1")
     second = LesionFactory(patient=patient, label="L2", organ="liver")
@@ -166,6 +181,7 @@ def test_removed_lesion_is_voided_and_its_label_not_reused(nurse_client, patient
     assert any(c.action == "Voided" and c.record.endswith("L2") for c in history.context["changes"])
 
 
+@pytest.mark.req("DAT-13")
 def test_patient_page_queries_do_not_grow_with_lesions(nurse_client, patient, django_assert_max_num_queries):
     url = reverse("crf:patient_detail", args=[patient.screening_number])
     LesionFactory(patient=patient, label="L1")
@@ -177,6 +193,7 @@ def test_patient_page_queries_do_not_grow_with_lesions(nurse_client, patient, dj
         nurse_client.get(url)
 
 
+@pytest.mark.req("DAT-13")
 def test_history_page_queries_do_not_grow_with_edits(nurse_client, nurse, patient, django_assert_max_num_queries):
     from audit.services import save_with_reason
 
@@ -193,6 +210,7 @@ def test_history_page_queries_do_not_grow_with_edits(nurse_client, nurse, patien
     assert len([c for c in response.context["changes"] if c.reason == "remeasured"]) == 10
 
 
+@pytest.mark.req("DAT-5")
 def test_second_of_two_concurrent_lesion_edits_is_refused(nurse_client, investigator, client, patient):
     lesion = LesionFactory(patient=patient, label="L1")
     url = reverse("crf:patient_lesions", args=[patient.screening_number])
@@ -210,6 +228,7 @@ def test_second_of_two_concurrent_lesion_edits_is_refused(nurse_client, investig
     assert lesion.longest_diameter_mm == 22
 
 
+@pytest.mark.req("DAT-6")
 def test_target_row_with_a_blank_organ_is_a_form_error(nurse_client, patient):
     response = post_lesions(nurse_client, patient, [row(""), row("lung")])
     assert response.status_code == 200
@@ -217,6 +236,7 @@ def test_target_row_with_a_blank_organ_is_a_form_error(nurse_client, patient):
     assert not MetastaticLesion.objects.exists()
 
 
+@pytest.mark.req("DAT-6")
 def test_tampered_form_count_builds_no_more_than_the_table_allows(nurse_client, patient):
     url = reverse("crf:patient_lesions", args=[patient.screening_number])
     data = {"lesions-TOTAL_FORMS": str(10**25), "lesions-INITIAL_FORMS": "0", "reason_for_change": ""}

@@ -1,6 +1,7 @@
 """Death has one source: the follow-up contact with vital status Dead. End of treatment, off study
 (and a grade 5 AE, tests/safety) point to it and refuse contradictions."""
 
+import pytest
 from django.urls import reverse
 
 from crf.models import FollowUp, NewAnticancerTherapy
@@ -15,6 +16,7 @@ def record_death(client, patient, on="2025-06-01", contact="2025-06-03"):
     return post(client, patient, "follow-ups", data)
 
 
+@pytest.mark.req("PRO-EP-12")
 def test_a_second_death_record_is_refused_and_points_to_the_first(nurse_client, randomized_patient):
     assert record_death(nurse_client, randomized_patient).status_code == 302
     response = record_death(nurse_client, randomized_patient, on="2025-06-20", contact="2025-06-25")
@@ -25,6 +27,7 @@ def test_a_second_death_record_is_refused_and_points_to_the_first(nurse_client, 
     assert FollowUp.objects.filter(vital_status="dead").count() == 1
 
 
+@pytest.mark.req("PRO-EP-12")
 def test_end_of_treatment_for_death_needs_the_death_recorded_first(nurse_client, randomized_patient):
     data = {"end_date": "2025-05-30", "reason": "death"}
     response = post(nurse_client, randomized_patient, "end-of-treatment", data)
@@ -36,6 +39,7 @@ def test_end_of_treatment_for_death_needs_the_death_recorded_first(nurse_client,
     assert post(nurse_client, randomized_patient, "end-of-treatment", data).status_code == 302
 
 
+@pytest.mark.req("PRO-EP-12")
 def test_off_study_agrees_with_the_death_record(nurse_client, randomized_patient):
     response = post(nurse_client, randomized_patient, "off-study", {"off_study_date": "2025-06-10", "reason": "death"})
     assert "Record the death first" in response.context["form"].errors["reason"][0]
@@ -54,6 +58,7 @@ def test_off_study_agrees_with_the_death_record(nurse_client, randomized_patient
     assert response.status_code == 302
 
 
+@pytest.mark.req("PRO-EP-12")
 def test_record_a_death_opens_the_follow_up_with_dead_chosen(nurse_client, randomized_patient):
     page = nurse_client.get(reverse("crf:patient_detail", args=[randomized_patient.screening_number]))
     assert "Record a death" in page.content.decode()
@@ -64,6 +69,7 @@ def test_record_a_death_opens_the_follow_up_with_dead_chosen(nurse_client, rando
     assert "Died 2025-06-01" in page.content.decode() and "Record a death" not in page.content.decode()
 
 
+@pytest.mark.req("PRO-EP-13")
 def test_nothing_dated_after_death_includes_new_therapy_and_alive_contacts(nurse_client, randomized_patient):
     post(nurse_client, randomized_patient, "follow-ups", {"contact_date": "2025-07-01", "vital_status": "alive"})
     data = {"therapy_type": "systemic", "description": "Docetaxel", "start_date": "2025-06-15", "intent": "palliative"}
@@ -75,6 +81,7 @@ def test_nothing_dated_after_death_includes_new_therapy_and_alive_contacts(nurse
     ]
 
 
+@pytest.mark.req("P11-AUD-2", "PRO-EP-3")
 def test_new_anticancer_therapy_is_structured_and_dated_after_randomization(nurse_client, randomized_patient):
     data = {"therapy_type": "radiotherapy", "description": "Palliative RT to T8", "start_date": "2025-03-01"}
     response = post(nurse_client, randomized_patient, "new-therapies", {**data, "intent": "palliative"})

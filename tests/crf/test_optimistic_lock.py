@@ -31,6 +31,7 @@ def edits(randomized_patient, terms):
 
 
 @pytest.mark.parametrize("form", ["registration", "baseline", "cycle", "adverse event"])
+@pytest.mark.req("DAT-5")
 def test_edit_without_the_loaded_version_is_refused(nurse_client, edits, form):
     url, field, value, record = edits[form]
     before = type(record()).history.count()
@@ -40,6 +41,7 @@ def test_edit_without_the_loaded_version_is_refused(nurse_client, edits, form):
     assert type(record()).history.count() == before
 
 
+@pytest.mark.req("DAT-5")
 def test_lesion_table_without_the_loaded_version_is_refused(nurse_client, patient):
     lesion = LesionFactory(patient=patient, label="L1", organ="lung", longest_diameter_mm=20)
     url = reverse("crf:patient_lesions", args=[patient.screening_number])
@@ -55,6 +57,7 @@ def test_lesion_table_without_the_loaded_version_is_refused(nurse_client, patien
     assert lesion.longest_diameter_mm == 20
 
 
+@pytest.mark.req("DAT-5")
 def test_ae_is_unchanged_after_refused_edit(nurse_client, edits):
     url, field, value, record = edits["adverse event"]
     refused_without_version(nurse_client, url, field, value)

@@ -27,12 +27,14 @@ def register(client, site, **data):
     )
 
 
+@pytest.mark.req("PRO-ELIG-1")
 def test_screening_numbers_are_site_prefixed_and_sequential(nurse_client, site):
     register(nurse_client, site)
     register(nurse_client, site)
     assert list(Patient.objects.values_list("screening_number", flat=True)) == ["SH01-0001", "SH01-0002"]
 
 
+@pytest.mark.req("P11-AUD-7")
 def test_voided_patient_number_is_never_reused(site, nurse):
     from audit.services import void
 
@@ -41,6 +43,7 @@ def test_voided_patient_number_is_never_reused(site, nurse):
     assert PatientFactory(site=site).screening_number == "SH01-0002"
 
 
+@pytest.mark.req("PRO-ELIG-2")
 def test_consent_date_in_future_is_refused(nurse_client, site):
     tomorrow = timezone.localdate() + timedelta(days=1)
     response = register(nurse_client, site, consent_date=tomorrow.isoformat())
@@ -48,12 +51,14 @@ def test_consent_date_in_future_is_refused(nurse_client, site):
     assert not Patient.objects.exists()
 
 
+@pytest.mark.req("PRO-ELIG-2")
 def test_consent_date_before_trial_opening_is_refused(nurse_client, site):
     response = register(nurse_client, site, consent_date="1925-05-06")
     assert "cannot precede the trial" in response.context["form"].errors["consent_date"][0]
 
 
 @pytest.mark.parametrize("bad", ["2025-02-30", "06/05/2025x", ""])
+@pytest.mark.req("PRO-ELIG-2")
 def test_impossible_dates_are_form_errors(nurse_client, site, bad):
     response = register(nurse_client, site, consent_date=bad)
     assert response.status_code == 200
@@ -61,12 +66,14 @@ def test_impossible_dates_are_form_errors(nurse_client, site, bad):
 
 
 @pytest.mark.parametrize("bad", ["Z", "Zhang Wei", "Z1", "ABCDE"])
+@pytest.mark.req("PRO-ELIG-2")
 def test_initials_must_be_two_to_four_letters(nurse_client, site, bad):
     response = register(nurse_client, site, initials=bad)
     assert response.context["form"].errors["initials"]
     assert not Patient.objects.exists()
 
 
+@pytest.mark.req("PRO-ELIG-1")
 def test_database_refuses_malformed_screening_number(site):
     patient = Patient(
         site=site,
@@ -81,12 +88,14 @@ def test_database_refuses_malformed_screening_number(site):
         patient.save()
 
 
+@pytest.mark.req("P11-AUD-4")
 def test_database_refuses_void_without_reason(patient):
     patient.voided = True
     with pytest.raises(IntegrityError), transaction.atomic():
         patient.save()
 
 
+@pytest.mark.req("P11-AUD-1")
 def test_registration_is_audited_without_reason(nurse_client, site, nurse):
     register(nurse_client, site)
     created = Patient.objects.get().history.get()
@@ -95,6 +104,7 @@ def test_registration_is_audited_without_reason(nurse_client, site, nurse):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.req("PRO-ELIG-1")
 def test_two_nurses_registering_at_once_get_distinct_numbers(site):
     """The site row is locked while a number is issued (PostgreSQL row lock)."""
     assert connection.vendor == "postgresql"

@@ -8,6 +8,7 @@ from crf.services import VoidRefused, void_patient
 from tests.factories import AllocationFactory
 
 
+@pytest.mark.req("P11-AUD-4", "DAT-10")
 def test_registration_error_is_voided_with_its_reason(nurse_client, patient):
     url = reverse("crf:patient_void", args=[patient.screening_number])
     assert nurse_client.post(url, {"reason": "Registered twice"}).status_code == 302
@@ -15,6 +16,7 @@ def test_registration_error_is_voided_with_its_reason(nurse_client, patient):
     assert patient.voided and patient.void_reason == "Registered twice"
 
 
+@pytest.mark.req("DAT-10")
 def test_randomized_patient_cannot_be_voided_in_the_browser(nurse_client, patient):
     AllocationFactory(patient=patient)
     detail = nurse_client.get(reverse("crf:patient_detail", args=[patient.screening_number]))
@@ -26,6 +28,7 @@ def test_randomized_patient_cannot_be_voided_in_the_browser(nurse_client, patien
     assert not Patient.objects.get(pk=patient.pk).voided
 
 
+@pytest.mark.req("DAT-10")
 def test_randomized_patient_cannot_be_voided_by_the_service(patient, investigator):
     AllocationFactory(patient=patient)
     with pytest.raises(VoidRefused):

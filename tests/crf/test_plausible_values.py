@@ -26,6 +26,7 @@ def cycle_errors(response):
         ({"chemo_agent_1": "cisplatin", "chemo_dose_1": "0"}, "chemo_dose_1"),
     ],
 )
+@pytest.mark.req("DAT-1")
 def test_impossible_values_are_refused_even_when_confirmed(nurse_client, randomized_patient, values, field):
     data = {**CHEMO, "chemo_agent_1": "paclitaxel", "chemo_dose_1": "150", **values}
     response = add_cycle(nurse_client, randomized_patient, unusual_values_confirmed="on", **data)
@@ -34,6 +35,7 @@ def test_impossible_values_are_refused_even_when_confirmed(nurse_client, randomi
     assert not TreatmentCycle.objects.exists()
 
 
+@pytest.mark.req("DAT-2")
 def test_unusual_dose_needs_the_confirmation_tick_which_is_stored(nurse_client, randomized_patient):
     # Paclitaxel 220 mg/m²: possible (≤ 300) but above the usual 135–175.
     data = {**CHEMO, "chemo_agent_1": "paclitaxel", "chemo_dose_1": "220"}
@@ -43,6 +45,7 @@ def test_unusual_dose_needs_the_confirmation_tick_which_is_stored(nurse_client, 
     assert TreatmentCycle.objects.get().unusual_values_confirmed is True
 
 
+@pytest.mark.req("DAT-2")
 def test_usual_values_need_no_tick_and_store_none(nurse_client, randomized_patient):
     data = {**CHEMO, "chemo_agent_1": "paclitaxel", "chemo_dose_1": "150", "chemo_agent_2": "cisplatin"}
     response = add_cycle(nurse_client, randomized_patient, chemo_dose_2="75", unusual_values_confirmed="on", **data)
@@ -50,6 +53,7 @@ def test_usual_values_need_no_tick_and_store_none(nurse_client, randomized_patie
     assert TreatmentCycle.objects.get().unusual_values_confirmed is False
 
 
+@pytest.mark.req("DAT-2")
 def test_carboplatin_is_checked_in_auc(nurse_client, randomized_patient):
     data = {**CHEMO, "chemo_agent_1": "carboplatin", "chemo_dose_1": "8"}
     response = add_cycle(nurse_client, randomized_patient, **data)
@@ -60,6 +64,7 @@ def test_carboplatin_is_checked_in_auc(nurse_client, randomized_patient):
     "values",
     [{"weight_kg": 999}, {"bsa_m2": "0.10"}, {"chemo_agent_1": "cisplatin", "chemo_dose_1": 0}],
 )
+@pytest.mark.req("DAT-1")
 def test_database_refuses_impossible_values_from_any_path(randomized_patient, values):
     with pytest.raises(IntegrityError), transaction.atomic():
         CycleFactory(patient=randomized_patient, chemotherapy_given=True, **values)
@@ -68,6 +73,7 @@ def test_database_refuses_impossible_values_from_any_path(randomized_patient, va
 # --- Dates from before the study (patient born 1960, consent 2025-03-01) ---
 
 
+@pytest.mark.req("DAT-3")
 def test_diagnosis_before_birth_or_long_before_consent_is_refused(nurse_client, patient):
     from .test_baseline import baseline, post
 
@@ -78,6 +84,7 @@ def test_diagnosis_before_birth_or_long_before_consent_is_refused(nurse_client, 
     assert post(nurse_client, patient, baseline(histological_diagnosis_date="2016-06-01")).status_code == 302
 
 
+@pytest.mark.req("DAT-3")
 def test_lesion_imaging_before_birth_is_refused(nurse_client, patient):
     from .test_lesions import post_lesions, row
 
@@ -90,6 +97,7 @@ def test_lesion_imaging_before_birth_is_refused(nurse_client, patient):
 # --- Local intervention ---
 
 
+@pytest.mark.req("DAT-1")
 def test_more_than_30_gy_per_fraction_is_refused(nurse_client, randomized_patient):
     from .test_local_interventions import add_intervention
 
@@ -98,6 +106,7 @@ def test_more_than_30_gy_per_fraction_is_refused(nurse_client, randomized_patien
     assert "60.0 Gy per fraction is not possible" in cycle_errors(response)["fractions"][0]
 
 
+@pytest.mark.req("DAT-1")
 def test_ablation_with_no_session_is_refused(nurse_client, randomized_patient):
     from .test_local_interventions import add_intervention
 

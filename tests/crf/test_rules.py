@@ -24,26 +24,31 @@ def lesions(*organs_mm):
     return [(f"L{i}", organ, mm) for i, (organ, mm) in enumerate(organs_mm, start=1)]
 
 
+@pytest.mark.req("PRO-ELIG-3")
 def test_four_lesions_in_three_organs_are_eligible():
     result = count_lesions(lesions(("lung", 12), ("lung", 8), ("liver", 20), ("bone", 30)))
     assert result.total == 4 and result.breaches == []
 
 
+@pytest.mark.req("PRO-ELIG-3")
 def test_fifth_lesion_makes_patient_ineligible():
     result = count_lesions(lesions(("lung", 12), ("liver", 8), ("liver", 20), ("bone", 30), ("adrenal", 15)))
     assert result.breaches == ["5 lesions counted; at most 4 are allowed in total."]
 
 
+@pytest.mark.req("PRO-ELIG-3")
 def test_four_lesions_in_one_organ_breach_the_per_organ_limit():
     result = count_lesions(lesions(("lung", 10), ("lung", 10), ("lung", 10), ("lung", 10)))
     assert result.breaches == ["4 lesions in one organ (lung); at most 3 per organ."]
 
 
+@pytest.mark.req("PRO-ELIG-3")
 def test_lesion_over_50_mm_is_named():
     assert count_lesions(lesions(("liver", 51))).breaches == ["Lesion L1 measures 51 mm; each lesion must be ≤ 50 mm."]
     assert count_lesions(lesions(("liver", 50))).breaches == []
 
 
+@pytest.mark.req("PRO-ELIG-4")
 def test_regional_nodes_count_as_one_lesion():
     result = count_lesions(
         lesions(
@@ -58,6 +63,7 @@ def test_regional_nodes_count_as_one_lesion():
     assert result.total == 4 and result.breaches == []
 
 
+@pytest.mark.req("PRO-ELIG-4")
 def test_no_lesion_is_a_breach():
     assert count_lesions([]).breaches
 
@@ -66,14 +72,17 @@ def test_no_lesion_is_a_breach():
     "dose, fractions, expected",
     [(50, 5, "100.0"), (60, 30, "72.0"), (24, 3, "43.2"), (30, 10, "39.0"), (8, 1, "14.4")],
 )
+@pytest.mark.req("PRO-TRT-4")
 def test_bed10(dose, fractions, expected):
     assert bed(dose, fractions) == Decimal(expected)
 
 
+@pytest.mark.req("PRO-TRT-4")
 def test_bed_with_other_alpha_beta():
     assert bed(50, 5, alpha_beta=3) == Decimal("216.7")
 
 
+@pytest.mark.req("PRO-TRT-4")
 def test_sbrt_schedule():
     assert is_stereotactic_schedule(40, 5)  # 8 Gy x 5
     assert not is_stereotactic_schedule(30, 5)  # 6 Gy x 5
@@ -99,12 +108,14 @@ NON_TARGET = {"absent": ABSENT, "non_cr_non_pd": PRESENT, "pd": PROGRESSION, "ne
         (100, 100, (30, 30), False, "ne", "PR"),  # 60: -40 %; a non-target not evaluated does not downgrade
     ],
 )
+@pytest.mark.req("PRO-RECIST-3")
 def test_recist_response(baseline, nadir, current, new, non_target, expected):
     measurements = [Measurement(nodal=False, mm=None if mm is None else Decimal(mm)) for mm in current]
     target = target_response(Decimal(baseline), Decimal(nadir), measurements)
     assert overall_response(target, non_target_response([NON_TARGET[non_target]]), new) == expected
 
 
+@pytest.mark.req("PRO-TRT-2")
 def test_cycle_window_is_day_21_minus_3_plus_7():
     window = next_cycle_window(date(2025, 1, 1))
     assert (window.planned, window.earliest, window.latest) == (
@@ -117,12 +128,14 @@ def test_cycle_window_is_day_21_minus_3_plus_7():
     assert window.deviation_days(date(2025, 1, 17)) == -2
 
 
+@pytest.mark.req("PRO-TRT-3")
 def test_phases_and_maintenance_end():
     assert [phase(n) for n in (1, 4, 5, 30)] == ["induction", "induction", "maintenance", "maintenance"]
     assert maintenance_end(date(2025, 2, 10)) == date(2027, 2, 10)
     assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
 
 
+@pytest.mark.req("PRO-TRT-6")
 def test_status_follows_the_forms():
     from types import SimpleNamespace
 
@@ -150,6 +163,7 @@ def by_kind(visits, kind):
     return [v for v in visits if v.kind == kind]
 
 
+@pytest.mark.req("PRO-RECIST-9")
 def test_imaging_every_6_weeks_in_induction_then_9_then_3_months():
     visits = by_kind(plan(cycle_dates=(date(2025, 1, 3),), today=date(2025, 1, 10)), "assessment")
     assert visits[0].window.planned == date(2025, 2, 12)
@@ -159,12 +173,14 @@ def test_imaging_every_6_weeks_in_induction_then_9_then_3_months():
     assert by_kind(after, "assessment")[1].window.planned == date(2025, 8, 2)
 
 
+@pytest.mark.req("PRO-TRT-7")
 def test_later_cycles_are_planned_from_the_actual_late_day1():
     cycles = by_kind(plan(cycle_dates=(date(2025, 1, 3), date(2025, 1, 24), date(2025, 2, 19))), "cycle")
     assert [c.state for c in cycles[:3]] == ["done"] * 3
     assert cycles[3].window.planned == date(2025, 3, 12)  # 21 days after the late cycle 3
 
 
+@pytest.mark.req("PRO-TRT-7")
 def test_no_cycle_after_two_years_or_end_of_treatment_and_nothing_after_death():
     assert not [
         v
@@ -177,6 +193,7 @@ def test_no_cycle_after_two_years_or_end_of_treatment_and_nothing_after_death():
     assert all(v.state == "done" or v.window.planned <= date(2025, 2, 1) for v in dead)
 
 
+@pytest.mark.req("PRO-TRT-7")
 def test_overdue_visit_does_not_pile_up_and_missed_moves_the_plan_on():
     cycles = by_kind(plan(cycle_dates=(date(2025, 1, 1),), today=date(2025, 6, 1)), "cycle")
     assert [c.state for c in cycles[1:3]] == ["overdue", "upcoming"]
@@ -190,6 +207,7 @@ def test_overdue_visit_does_not_pile_up_and_missed_moves_the_plan_on():
     )
 
 
+@pytest.mark.req("PRO-TRT-5")
 def test_local_intervention_expected_for_each_combined_arm_lesion_only():
     lesions = (("L1", date(2025, 3, 1)), ("L2", None))
     visits = by_kind(plan(cycle_dates=(date(2025, 1, 3),), lesions=lesions), "local_intervention")
@@ -200,6 +218,7 @@ def test_local_intervention_expected_for_each_combined_arm_lesion_only():
     assert not by_kind(plan(arm="systemic", lesions=lesions), "local_intervention")
 
 
+@pytest.mark.req("PRO-RECIST-9")
 def test_imaging_stops_at_progression_and_follow_up_runs_24_months():
     visits = plan(
         cycle_dates=(date(2025, 1, 3),),

@@ -9,6 +9,7 @@ from crf.models import Eligibility, Patient
 
 
 @pytest.mark.django_db
+@pytest.mark.req("DAT-15")
 def test_seed_demo_builds_sites_users_and_patients(settings, terms):
     settings.DEBUG = True
     call_command("seed_demo")
@@ -22,6 +23,7 @@ def test_seed_demo_builds_sites_users_and_patients(settings, terms):
 
 
 @pytest.mark.django_db
+@pytest.mark.req("DAT-15")
 def test_seed_demo_twice_changes_nothing(settings, terms):
     settings.DEBUG = True
     call_command("seed_demo")
@@ -31,6 +33,7 @@ def test_seed_demo_twice_changes_nothing(settings, terms):
 
 
 @pytest.mark.django_db
+@pytest.mark.req("DAT-15")
 def test_seed_demo_refuses_when_debug_is_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
@@ -39,6 +42,7 @@ def test_seed_demo_refuses_when_debug_is_off(settings):
 
 
 @pytest.mark.django_db
+@pytest.mark.req("DAT-15")
 def test_demo_covers_both_arms_all_modalities_delays_progression_and_death(settings, terms):
     from crf.models import FollowUp, LocalIntervention, TreatmentCycle, TumourAssessment
     from randomization.models import Allocation
@@ -61,6 +65,7 @@ def test_demo_covers_both_arms_all_modalities_delays_progression_and_death(setti
 
 
 @pytest.mark.django_db
+@pytest.mark.req("DAT-15")
 def test_demo_has_the_patients_the_endpoint_rules_exist_for(settings, terms):
     from crf.models import TumourAssessment
     from exports.datasets import form_datasets

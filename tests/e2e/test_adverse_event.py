@@ -12,6 +12,7 @@ from .conftest import log_in
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.req("P11-SIG-1")
 def test_nurse_enters_pneumonitis_and_investigator_signs(page, nurse, investigator, patient):
     ctcae.load(CtcaeTerm)  # the catalogue, after earlier transactional tests flushed it
     AllocationFactory(patient=patient, randomized_on="2025-03-10")
@@ -57,6 +58,7 @@ def pick_term(page, typed, suggestion):
     page.get_by_label("CTCAE term").fill(suggestion)
 
 
+@pytest.mark.req("SAF-3", "SAF-5")
 def test_nurse_records_a_serious_pneumonitis_and_a_resolved_diarrhoea(page, nurse, patient):
     """The two journeys a nurse could not complete while conditional checkboxes were dead."""
     ctcae.load(CtcaeTerm)

@@ -82,6 +82,7 @@ def visible(page, name):
     return page.locator(f'[name="{name}"]').first.is_visible()
 
 
+@pytest.mark.req("DAT-11")
 def test_every_conditional_field_follows_its_condition(page, nurse, patient):
     ctcae.load(CtcaeTerm)
     lesion = LesionFactory(patient=patient, label="L1", organ="lung")

@@ -7,6 +7,7 @@ from .conftest import log_in
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.req("PRO-TRT-8")
 def test_nurse_opens_due_visits_and_goes_to_the_overdue_cycle(page, nurse, site):
     patient = PatientFactory(site=site)
     AllocationFactory(patient=patient, randomized_on="2025-03-10", arm="systemic")

@@ -17,6 +17,7 @@ RECENT = (date.today() - timedelta(days=5)).isoformat()
 LESIONS = [("Lung", "right lower lobe", "22"), ("Liver", "segment VII", "30"), ("Bone", "T10 vertebra", "18")]
 
 
+@pytest.mark.req("PRO-TRT-1")
 def test_nurse_registers_screens_and_treats_a_patient(page, nurse, investigator, site):
     generate_list("journey", 12, "test")
     log_in(page, "nurse.sh01", PASSWORD)

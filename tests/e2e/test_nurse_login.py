@@ -7,6 +7,7 @@ from .conftest import log_in
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.req("SEC-1")
 def test_nurse_logs_in_and_sees_only_her_site_patients(page, nurse, site, other_site):
     own = PatientFactory.create_batch(2, site=site)
     foreign = PatientFactory(site=other_site)
@@ -21,6 +22,7 @@ def test_nurse_logs_in_and_sees_only_her_site_patients(page, nurse, site, other_
     assert "Research nurse" in page.get_by_test_id("whoami").inner_text()
 
 
+@pytest.mark.req("P11-AUD-1")
 def test_nurse_registers_a_patient_and_corrects_it_with_a_reason(page, nurse, site):
     log_in(page, "nurse.sh01", PASSWORD)
     page.get_by_role("link", name="Register patient").click()

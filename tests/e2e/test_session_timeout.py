@@ -10,6 +10,7 @@ from .conftest import log_in
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.req("P11-ACC-3")
 def test_warning_before_the_timeout_and_stay_signed_in(page, nurse, patient, settings):
     settings.SESSION_COOKIE_AGE = 6  # warned at 3 s, signed out at 6 s
     log_in(page, "nurse.sh01", PASSWORD)
@@ -23,6 +24,7 @@ def test_warning_before_the_timeout_and_stay_signed_in(page, nurse, patient, set
     assert page.get_by_test_id("whoami").is_visible()
 
 
+@pytest.mark.req("P11-ACC-3")
 def test_save_after_the_session_expired_keeps_what_was_typed(page, nurse, patient):
     AllocationFactory(patient=patient, randomized_on="2025-03-10")
     log_in(page, "nurse.sh01", PASSWORD)

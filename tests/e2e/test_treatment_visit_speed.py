@@ -47,6 +47,7 @@ def induction_patient(patient):
     )
 
 
+@pytest.mark.req("DAT-12")
 def test_cycle_and_one_adverse_event_in_at_most_12_interactions(page, nurse, patient):
     ctcae.load(CtcaeTerm)
     induction_patient(patient)
@@ -74,6 +75,7 @@ def test_cycle_and_one_adverse_event_in_at_most_12_interactions(page, nurse, pat
     assert user.count <= 12
 
 
+@pytest.mark.req("DAT-12")
 def test_maintenance_cycle_from_due_visits_in_at_most_4_interactions(page, nurse, patient):
     AllocationFactory(patient=patient, randomized_on=TODAY - timedelta(days=90), arm="systemic")
     for number in range(1, 5):

@@ -16,6 +16,7 @@ from .conftest import log_in
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.req("DAT-8")
 def test_data_manager_downloads_the_trial_zip_from_the_admin(page, site, investigator, terms, tmp_path):
     for arm in ("combined", "systemic"):
         build_course(site, investigator, arm=arm)

@@ -25,6 +25,7 @@ def save(page):
         page.get_by_role("button", name="Save", exact=True).click()
 
 
+@pytest.mark.req("PRO-RECIST-7")
 def test_nurse_records_progression_of_non_target_only_disease(page, nurse, patient):
     # A lytic bone lesion without soft-tissue component and a 12 mm node: eligible, neither measurable.
     bone = LesionFactory(patient=patient, label="L1", organ="bone", location="T10 vertebra", target_lesion=False)
@@ -69,6 +70,7 @@ def test_nurse_records_progression_of_non_target_only_disease(page, nurse, patie
     assert NonTargetStatus.objects.filter(lesion=node).count() == 2
 
 
+@pytest.mark.req("PRO-RECIST-1", "PRO-RECIST-4")
 def test_nurse_enters_a_nodal_target_by_short_axis_and_records_its_complete_response(page, nurse, patient):
     AllocationFactory(patient=patient, randomized_on="2025-03-10")
     log_in(page, "nurse.sh01", PASSWORD)

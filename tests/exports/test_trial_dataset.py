@@ -133,6 +133,7 @@ def test_variable_and_value_labels_are_in_the_files(exported, tmp_path):
     assert "'probable'='Probable'" in formats and "data AE; set xptin.AE;" in formats
 
 
+@pytest.mark.req("DAT-9")
 def test_dictionary_describes_every_column_with_codes_and_units(exported):
     dictionary = exported.csv("data_dictionary.csv")
     for dataset in DATASETS:
@@ -144,6 +145,7 @@ def test_dictionary_describes_every_column_with_codes_and_units(exported):
     assert all(len(name) <= 8 for name in dictionary.sas_name)
 
 
+@pytest.mark.req("P11-AUD-8")
 def test_audit_trail_has_every_change_with_who_when_old_new_and_reason(exported):
     audit = exported.csv("audit_trail.csv")
     edit = audit[(audit.model == "TreatmentCycle") & (audit.field == "anti_pd1_dose_mg")]
@@ -229,6 +231,7 @@ def test_data_cutoff_local_control_and_cnsr_codes_are_in_the_zip(client, trial, 
     assert manifest["data_cutoff"]["date"] == "2025-06-30"
 
 
+@pytest.mark.req("P11-SIG-7")
 def test_signatures_csv_holds_each_signature_with_its_printed_name_and_status(client, trial, trial_data_manager):
     from safety.models import AdverseEvent
 
@@ -250,6 +253,7 @@ def test_signatures_csv_holds_each_signature_with_its_printed_name_and_status(cl
     )
 
 
+@pytest.mark.req("P11-ID-5")
 def test_accounts_audit_and_the_exporters_names_are_in_the_zip(client, trial, trial_data_manager):
     from django.contrib.auth.models import Group
 

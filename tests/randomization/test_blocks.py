@@ -3,6 +3,7 @@
 import random
 from collections import Counter
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +14,7 @@ lengths = st.integers(min_value=1, max_value=120)
 
 
 @given(seed=seeds, length=lengths)
+@pytest.mark.req("PRO-RAND-1")
 def test_every_full_block_is_exactly_two_to_one(seed, length):
     sequence = permuted_blocks(seed, "stratum", length)
     blocks = {}
@@ -24,24 +26,29 @@ def test_every_full_block_is_exactly_two_to_one(seed, length):
 
 
 @given(seed=seeds, length=lengths)
+@pytest.mark.req("PRO-RAND-1")
 def test_block_sizes_are_only_3_or_6(seed, length):
     assert {size for _, size, _ in permuted_blocks(seed, "stratum", length)} <= {3, 6}
 
 
 @given(seed=seeds, length=lengths)
+@pytest.mark.req("PRO-RAND-2")
 def test_same_seed_gives_the_same_list(seed, length):
     assert permuted_blocks(seed, "s", length) == permuted_blocks(seed, "s", length)
 
 
 @given(seed=seeds)
+@pytest.mark.req("PRO-RAND-2")
 def test_different_seeds_give_different_lists(seed):
     assert permuted_blocks(seed, "s", 60) != permuted_blocks(seed + "x", "s", 60)
 
 
+@pytest.mark.req("PRO-RAND-2")
 def test_strata_have_independent_sequences():
     assert permuted_blocks("s", "a", 60) != permuted_blocks("s", "b", 60)
 
 
+@pytest.mark.req("PRO-RAND-2")
 def test_list_covers_at_least_the_requested_length():
     assert len(permuted_blocks("s", "a", 10)) >= 10
 
@@ -55,6 +62,7 @@ class Fixed(random.Random):
         return self.value
 
 
+@pytest.mark.req("PRO-RAND-6")
 def test_minimisation_prefers_the_arm_that_reduces_imbalance():
     counts = {"therapy_line": {"1": {"combined": 2, "systemic": 3}}}
     levels = {"therapy_line": "1"}
@@ -63,6 +71,7 @@ def test_minimisation_prefers_the_arm_that_reduces_imbalance():
     assert minimisation_arm(counts, levels, Fixed(0.9)) == "systemic"
 
 
+@pytest.mark.req("PRO-RAND-6")
 def test_minimisation_keeps_two_to_one_over_many_patients():
     rng, counts = random.Random(1), {}
     arms = Counter()

@@ -12,6 +12,7 @@ LIST_PAGES = ["admin:randomization_allocationslot_changelist", "admin:randomizat
 
 @pytest.mark.parametrize("user_fixture", ["nurse", "investigator", "monitor", "data_manager"])
 @pytest.mark.parametrize("page", LIST_PAGES)
+@pytest.mark.req("PRO-RAND-7")
 def test_site_roles_cannot_open_the_list_in_the_admin(client, request, user_fixture, page, randomization_list):
     user = request.getfixturevalue(user_fixture)
     user.is_staff = True  # even with admin access
@@ -20,12 +21,14 @@ def test_site_roles_cannot_open_the_list_in_the_admin(client, request, user_fixt
     assert client.get(reverse(page)).status_code == 403
 
 
+@pytest.mark.req("PRO-RAND-7")
 def test_randomization_manager_sees_the_list(client, randomization_manager, randomization_list):
     client.force_login(randomization_manager)
     for page in LIST_PAGES:
         assert client.get(reverse(page)).status_code == 200
 
 
+@pytest.mark.req("PRO-RAND-7")
 def test_slot_change_page_is_refused_to_site_roles(client, data_manager, randomization_list):
     slot = randomization_list.slots.first()
     client.force_login(data_manager)
@@ -33,6 +36,7 @@ def test_slot_change_page_is_refused_to_site_roles(client, data_manager, randomi
     assert response.status_code in (302, 403) and slot.arm not in response.content.decode()
 
 
+@pytest.mark.req("PRO-RAND-7")
 def test_report_gives_data_managers_counts_but_no_list(client, data_manager, investigator, site, randomization_list):
     for _ in range(3):
         allocate(make_eligible_patient(site, investigator), investigator, status=Status.ELIGIBLE)
@@ -44,6 +48,7 @@ def test_report_gives_data_managers_counts_but_no_list(client, data_manager, inv
     assert 'data-testid="remaining"' not in response.content.decode()
 
 
+@pytest.mark.req("PRO-RAND-7")
 def test_report_shows_the_manager_free_slots(client, randomization_manager, randomization_list):
     client.force_login(randomization_manager)
     response = client.get(reverse("randomization:report"))
@@ -51,11 +56,13 @@ def test_report_shows_the_manager_free_slots(client, randomization_manager, rand
 
 
 @pytest.mark.parametrize("user_fixture", ["nurse", "monitor"])
+@pytest.mark.req("PRO-RAND-7")
 def test_site_staff_cannot_open_the_report(client, request, user_fixture):
     client.force_login(request.getfixturevalue(user_fixture))
     assert client.get(reverse("randomization:report")).status_code == 403
 
 
+@pytest.mark.req("PRO-RAND-7")
 def test_patient_pages_carry_no_slot_information(nurse_client, investigator, site, randomization_list):
     patient = make_eligible_patient(site, investigator)
     allocation = allocate(patient, investigator, status=Status.ELIGIBLE)
@@ -66,6 +73,7 @@ def test_patient_pages_carry_no_slot_information(nurse_client, investigator, sit
         assert "sequence" not in body.lower()
 
 
+@pytest.mark.req("SEC-7")
 def test_randomization_manager_cannot_open_patient_pages(client, randomization_manager, site):
     from tests.factories import PatientFactory
 

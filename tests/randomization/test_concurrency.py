@@ -34,6 +34,7 @@ def run_in_threads(calls):
     return errors
 
 
+@pytest.mark.req("PRO-RAND-4")
 def test_fifty_parallel_randomizations(site, investigator):
     assert connection.vendor == "postgresql"
     generate_list("concurrency", 30, "test")
@@ -60,6 +61,7 @@ def test_fifty_parallel_randomizations(site, investigator):
                 assert Counter(arms) == {"combined": size * 2 // 3, "systemic": size // 3}
 
 
+@pytest.mark.req("PRO-RAND-4")
 def test_double_click_gives_one_allocation(site, investigator):
     generate_list("double-click", 12, "test")
     patient = make_eligible_patient(site, investigator)

@@ -24,6 +24,7 @@ def randomize(client, patient):
     return client.post(url, {"stratum": stratum})
 
 
+@pytest.mark.req("PRO-RAND-4")
 def test_investigator_randomizes_eligible_patient_from_the_list(
     investigator_client, investigator, site, randomization_list
 ):
@@ -42,6 +43,7 @@ def test_investigator_randomizes_eligible_patient_from_the_list(
     assert detail.context["patient"].status == Status.RANDOMIZED
 
 
+@pytest.mark.req("PRO-RAND-4")
 def test_second_request_for_the_same_patient_returns_the_same_allocation(
     investigator_client, investigator, site, randomization_list
 ):
@@ -54,6 +56,7 @@ def test_second_request_for_the_same_patient_returns_the_same_allocation(
     assert allocate(patient, investigator, status=Status.RANDOMIZED) == Allocation.objects.get()
 
 
+@pytest.mark.req("PRO-RAND-4")
 def test_patients_of_one_stratum_take_consecutive_slots(investigator, site, randomization_list):
     patients = [make_eligible_patient(site, investigator) for _ in range(7)]
     allocations = [allocate(p, investigator, status=Status.ELIGIBLE) for p in patients]
@@ -61,6 +64,7 @@ def test_patients_of_one_stratum_take_consecutive_slots(investigator, site, rand
     assert [a.arm for a in allocations] == [a.slot.arm for a in allocations]
 
 
+@pytest.mark.req("PRO-RAND-3")
 def test_patient_not_confirmed_eligible_is_refused(investigator_client, investigator, site, randomization_list):
     patient = PatientFactory(site=site)
     page = investigator_client.get(reverse("randomization:randomize", args=[patient.screening_number]))
@@ -69,6 +73,7 @@ def test_patient_not_confirmed_eligible_is_refused(investigator_client, investig
     assert not Allocation.objects.exists()
 
 
+@pytest.mark.req("PRO-RAND-3")
 def test_missing_baseline_is_named(investigator, site, randomization_list):
     patient = make_eligible_patient(site, investigator)
     patient.baseline.delete()
@@ -77,12 +82,14 @@ def test_missing_baseline_is_named(investigator, site, randomization_list):
         allocate(patient, investigator, status=Status.ELIGIBLE)
 
 
+@pytest.mark.req("P11-ACC-5")
 def test_nurse_without_permission_cannot_randomize(nurse_client, investigator, site, randomization_list):
     patient = make_eligible_patient(site, investigator)
     assert nurse_client.post(reverse("randomization:randomize", args=[patient.screening_number])).status_code == 403
     assert not Allocation.objects.exists()
 
 
+@pytest.mark.req("P11-ACC-5")
 def test_nurse_given_the_permission_can_randomize(client, nurse, investigator, site, randomization_list):
     from django.contrib.auth.models import Permission
 
@@ -93,6 +100,7 @@ def test_nurse_given_the_permission_can_randomize(client, nurse, investigator, s
     assert Allocation.objects.filter(patient=patient).exists()
 
 
+@pytest.mark.req("PRO-RAND-3")
 def test_changed_strata_since_confirmation_are_refused(investigator_client, investigator, site, randomization_list):
     patient = make_eligible_patient(site, investigator)
     url = reverse("randomization:randomize", args=[patient.screening_number])
@@ -101,6 +109,7 @@ def test_changed_strata_since_confirmation_are_refused(investigator_client, inve
     assert not Allocation.objects.exists()
 
 
+@pytest.mark.req("PRO-RAND-5")
 def test_exhausted_stratum_is_refused_and_the_manager_alerted(
     investigator, site, randomization_list, randomization_manager, eager_tasks, django_capture_on_commit_callbacks
 ):
@@ -117,6 +126,7 @@ def test_exhausted_stratum_is_refused_and_the_manager_alerted(
     assert [m.to for m in mail.outbox if "exhausted" in m.subject] == [["statistician@example.org"]]
 
 
+@pytest.mark.req("PRO-RAND-5")
 def test_site_is_told_of_the_randomization(
     investigator, site, randomization_list, eager_tasks, django_capture_on_commit_callbacks
 ):
@@ -130,6 +140,7 @@ def test_site_is_told_of_the_randomization(
     assert allocation.number in mail.outbox[0].subject
 
 
+@pytest.mark.req("PRO-RAND-6")
 def test_switching_method_after_first_allocation_is_refused(investigator, site, randomization_list, monkeypatch):
     from esotrial import protocol
 
@@ -139,6 +150,7 @@ def test_switching_method_after_first_allocation_is_refused(investigator, site, 
         allocate(make_eligible_patient(site, investigator), investigator, status=Status.ELIGIBLE)
 
 
+@pytest.mark.req("PRO-RAND-6")
 def test_minimisation_allocates_without_a_list_slot(investigator, site, randomization_list, monkeypatch):
     from esotrial import protocol
 
@@ -148,6 +160,7 @@ def test_minimisation_allocates_without_a_list_slot(investigator, site, randomiz
     assert allocation.arm in ("combined", "systemic")
 
 
+@pytest.mark.req("PRO-RAND-2")
 def test_generate_command_is_reproducible_and_will_not_replace_a_list_in_use(tmp_path, site, investigator):
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     call_command("generate_randomization_list", "--seed", "42", "--per-stratum", "9", "--output", str(first))
@@ -165,6 +178,7 @@ def test_generate_command_is_reproducible_and_will_not_replace_a_list_in_use(tmp
         )
 
 
+@pytest.mark.req("P11-AUD-5", "PRO-RAND-4")
 def test_allocation_is_immutable_in_the_admin(client, investigator, site, randomization_list, randomization_manager):
     allocation = allocate(make_eligible_patient(site, investigator), investigator, status=Status.ELIGIBLE)
     client.force_login(randomization_manager)
@@ -179,11 +193,13 @@ def test_allocation_is_immutable_in_the_admin(client, investigator, site, random
     )
 
 
+@pytest.mark.req("SEC-1")
 def test_randomize_page_of_other_site_patient_is_not_found(investigator_client, other_site, randomization_list):
     other = PatientFactory(site=other_site)
     assert investigator_client.get(reverse("randomization:randomize", args=[other.screening_number])).status_code == 404
 
 
+@pytest.mark.req("SEC-1")
 def test_user_without_site_cannot_randomize(client, investigator, site, randomization_list):
     from accounts import roles
 

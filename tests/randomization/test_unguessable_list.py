@@ -22,6 +22,7 @@ def predictions_from(seen):
     return {tuple(arms(str(seed), SEEN + NEXT)[SEEN:]) for seed in SEARCHED if arms(str(seed), SEEN) == seen}
 
 
+@pytest.mark.req("PRO-RAND-8")
 def test_the_search_recovers_a_short_numeric_seed():
     # The attack of the audit, on a seed inside the searched space: it predicts the next 99.
     truth = arms("4711", SEEN + NEXT)
@@ -29,6 +30,7 @@ def test_the_search_recovers_a_short_numeric_seed():
 
 
 @pytest.mark.django_db
+@pytest.mark.req("PRO-RAND-8")
 def test_a_generated_list_has_a_128_bit_secret_seed_and_the_search_fails_to_predict_it():
     randomization_list, _ = generate_list(None, 30, "test")
     seed = randomization_list.seed

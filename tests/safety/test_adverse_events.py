@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from tests.factories import AdverseEventFactory, LesionFactory
 from .helpers import post_ae
 
 
+@pytest.mark.req("SAF-12")
 def test_nurse_records_pneumonitis_awaiting_review(nurse_client, treated_patient):
     response = post_ae(nurse_client, treated_patient)
     assert response.status_code == 302
@@ -27,6 +29,7 @@ def test_nurse_records_pneumonitis_awaiting_review(nurse_client, treated_patient
     assert "Awaiting investigator review" in page.content.decode()
 
 
+@pytest.mark.req("SAF-2")
 def test_grade_the_term_does_not_define_is_refused(nurse_client, treated_patient):
     response = post_ae(nurse_client, treated_patient, term="Alopecia", grade="3", immune_related="")
     assert response.context["form"].errors["grade"] == [
@@ -36,16 +39,19 @@ def test_grade_the_term_does_not_define_is_refused(nurse_client, treated_patient
     assert "grade 2 does not exist" in response.context["form"].errors["grade"][0]
 
 
+@pytest.mark.req("SAF-2")
 def test_unknown_term_is_a_form_error(nurse_client, treated_patient):
     response = post_ae(nurse_client, treated_patient, term="Cough-ish")
     assert "is not a CTCAE v5.0 term" in response.context["form"].errors["term"][0]
 
 
+@pytest.mark.req("SAF-2")
 def test_other_specify_needs_verbatim(nurse_client, treated_patient):
     response = post_ae(nurse_client, treated_patient, term="Investigations - Other, specify")
     assert response.context["form"].errors["verbatim"] == ["Describe the event: this is an “Other, specify” term."]
 
 
+@pytest.mark.req("SAF-2")
 def test_onset_before_consent_and_resolution_before_onset_are_refused(nurse_client, treated_patient):
     response = post_ae(nurse_client, treated_patient, onset_date="2025-02-01")
     assert "cannot precede informed consent" in response.context["form"].errors["onset_date"][0]
@@ -53,6 +59,7 @@ def test_onset_before_consent_and_resolution_before_onset_are_refused(nurse_clie
     assert response.context["form"].errors["resolution_date"] == ["The resolution date cannot precede the onset."]
 
 
+@pytest.mark.req("SAF-3")
 def test_grade_5_requires_fatal_outcome_and_a_recorded_death(nurse_client, treated_patient):
     response = post_ae(nurse_client, treated_patient, grade="5", outcome="recovering", serious="on", sae_death="on")
     errors = response.context["form"].errors
@@ -71,6 +78,7 @@ def test_grade_5_requires_fatal_outcome_and_a_recorded_death(nurse_client, treat
     assert response.context["form"].errors["grade"] == ["A fatal outcome is grade 5."]
 
 
+@pytest.mark.req("SAF-2")
 def test_worsening_is_a_new_linked_record_with_a_higher_grade(nurse_client, treated_patient):
     post_ae(nurse_client, treated_patient)
     first = AdverseEvent.objects.get()
@@ -83,6 +91,7 @@ def test_worsening_is_a_new_linked_record_with_a_higher_grade(nurse_client, trea
     assert "keeps the same term" in response.context["form"].errors["worsening_of"][0]
 
 
+@pytest.mark.req("SAF-4")
 def test_relation_to_local_intervention_is_asked_only_after_one(nurse_client, treated_patient):
     url = reverse("safety:ae_add", args=[treated_patient.screening_number])
     assert "relationship_to_local_intervention" not in nurse_client.get(url).context["form"].fields
@@ -100,6 +109,7 @@ def test_relation_to_local_intervention_is_asked_only_after_one(nurse_client, tr
     assert response.context["form"].errors["relationship_to_local_intervention"] == ["This field is required."]
 
 
+@pytest.mark.req("SAF-5", "SAF-6")
 def test_serious_ae_needs_a_criterion_and_opens_an_sae_report(
     nurse_client, treated_patient, investigator, django_capture_on_commit_callbacks, settings
 ):
@@ -123,6 +133,7 @@ def test_serious_ae_needs_a_criterion_and_opens_an_sae_report(
     assert "Pneumonitis" in mail.outbox[0].subject and "corticosteroids" not in mail.outbox[0].body.lower()
 
 
+@pytest.mark.req("SAF-5")
 def test_upgrade_to_serious_opens_the_report(nurse_client, treated_patient):
     post_ae(nurse_client, treated_patient)
     ae = AdverseEvent.objects.get()
@@ -144,12 +155,14 @@ def test_upgrade_to_serious_opens_the_report(nurse_client, treated_patient):
     assert SaeReport.objects.filter(adverse_event=ae).exists()
 
 
+@pytest.mark.req("P11-ACC-5")
 def test_monitor_cannot_record_an_ae(client, monitor, treated_patient):
     client.force_login(monitor)
     assert post_ae(client, treated_patient).status_code == 403
     assert not AdverseEvent.objects.exists()
 
 
+@pytest.mark.req("SAF-9")
 def test_smtp_failure_is_recorded_retried_and_shown_overdue(client, data_manager, treated_patient, monkeypatch):
     import smtplib
 
@@ -175,6 +188,7 @@ def test_smtp_failure_is_recorded_retried_and_shown_overdue(client, data_manager
     assert [r.pk for r in page.context["overdue_sae"]] == [report.pk]
 
 
+@pytest.mark.req("P11-AUD-2")
 def test_patient_history_shows_ae_edits_and_signatures(nurse_client, investigator, treated_patient):
     from safety import signing
     from tests.factories import PASSWORD
@@ -187,6 +201,7 @@ def test_patient_history_shows_ae_edits_and_signatures(nurse_client, investigato
     assert {"Adverse events", "AE signatures"} <= forms
 
 
+@pytest.mark.req("DAT-14")
 def test_queueing_with_the_broker_down_returns_quickly_without_error():
     """What every request that queues a task goes through: a dead Redis must not reach the user."""
     import time
@@ -207,6 +222,7 @@ def test_queueing_with_the_broker_down_returns_quickly_without_error():
     assert time.monotonic() - start < 10
 
 
+@pytest.mark.req("SAF-9")
 def test_sae_report_not_yet_notified_is_caught_up(treated_patient):
     from esotrial.celery import app
     from safety.tasks import resend_pending_sae_reports

@@ -20,6 +20,7 @@ def errors_of(response):
 # --- Site awareness and the 24-hour clock ---
 
 
+@pytest.mark.req("SAF-6")
 def test_serious_ae_asks_when_the_site_became_aware(nurse_client, treated_patient):
     response = post_ae(
         nurse_client, treated_patient, serious="on", sae_hospitalization="on", grade="3", site_aware_at=""
@@ -27,6 +28,7 @@ def test_serious_ae_asks_when_the_site_became_aware(nurse_client, treated_patien
     assert "When did the site become aware" in errors_of(response)["site_aware_at"][0]
 
 
+@pytest.mark.req("SAF-6")
 def test_awareness_in_the_future_or_before_onset_is_refused(nurse_client, treated_patient):
     future = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     response = post_ae(nurse_client, treated_patient, serious="on", sae_hospitalization="on", site_aware_at=future)
@@ -37,6 +39,7 @@ def test_awareness_in_the_future_or_before_onset_is_refused(nurse_client, treate
     assert "before the onset (2025-04-20)" in errors_of(response)["site_aware_at"][0]
 
 
+@pytest.mark.req("SAF-6")
 def test_deadline_runs_from_awareness_not_from_the_save(nurse_client, treated_patient):
     post_ae(nurse_client, treated_patient, serious="on", sae_hospitalization="on", site_aware_at="2025-04-21T09:30")
     report = SaeReport.objects.get()
@@ -46,6 +49,7 @@ def test_deadline_runs_from_awareness_not_from_the_save(nurse_client, treated_pa
     assert report.entered_late  # entered in 2026 for an awareness in 2025
 
 
+@pytest.mark.req("SAF-7")
 def test_sae_entered_within_24_hours_is_not_late(nurse_client, treated_patient):
     two_hours_ago = (timezone.localtime() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
     onset = timezone.localdate().isoformat()
@@ -60,6 +64,7 @@ def test_sae_entered_within_24_hours_is_not_late(nurse_client, treated_patient):
     assert not SaeReport.objects.get().entered_late
 
 
+@pytest.mark.req("SAF-7")
 def test_late_sae_shows_on_its_page_the_summary_and_the_queue(client, nurse_client, investigator, treated_patient):
     post_ae(nurse_client, treated_patient, serious="on", sae_hospitalization="on", site_aware_at="2025-04-21T09:30")
     ae = AdverseEvent.objects.get()
@@ -73,6 +78,7 @@ def test_late_sae_shows_on_its_page_the_summary_and_the_queue(client, nurse_clie
 # --- Expectedness and SUSAR ---
 
 
+@pytest.mark.req("SAF-8")
 def test_serious_ae_asks_expectedness_against_the_reference_safety_information(nurse_client, treated_patient):
     page = nurse_client.get(reverse("safety:ae_add", args=[treated_patient.screening_number]))
     assert "reference safety information" in page.content.decode().lower()
@@ -90,6 +96,7 @@ def test_serious_ae_asks_expectedness_against_the_reference_safety_information(n
         (False, "unexpected", "definite", "definite", False),  # not serious
     ],
 )
+@pytest.mark.req("SAF-8")
 def test_susar_is_serious_unexpected_and_related(serious, expectedness, anti_pd1, chemotherapy, susar):
     ae = AdverseEvent(
         serious=serious,
@@ -100,6 +107,7 @@ def test_susar_is_serious_unexpected_and_related(serious, expectedness, anti_pd1
     assert ae.susar is susar
 
 
+@pytest.mark.req("SAF-8")
 def test_susar_is_flagged_listed_and_named_in_the_notification(
     nurse_client, investigator, client, treated_patient, django_capture_on_commit_callbacks
 ):
@@ -156,6 +164,7 @@ def test_susar_is_flagged_listed_and_named_in_the_notification(
         ),
     ],
 )
+@pytest.mark.req("SAF-3")
 def test_inconsistent_answers_are_refused_on_the_field_to_fix(nurse_client, treated_patient, overrides, field, message):
     response = post_ae(nurse_client, treated_patient, **overrides)
     assert response.status_code == 200
@@ -163,6 +172,7 @@ def test_inconsistent_answers_are_refused_on_the_field_to_fix(nurse_client, trea
     assert not AdverseEvent.objects.exists()
 
 
+@pytest.mark.req("SAF-3")
 def test_fatal_ae_ends_on_the_recorded_date_of_death(nurse_client, treated_patient):
     from crf.models import FollowUp
 
@@ -179,6 +189,7 @@ def test_fatal_ae_ends_on_the_recorded_date_of_death(nurse_client, treated_patie
     assert post_ae(nurse_client, treated_patient, resolution_date="2025-05-01", **fatal).status_code == 302
 
 
+@pytest.mark.req("SAF-4")
 def test_chemotherapy_not_applicable_is_the_default_without_chemotherapy(nurse_client, treated_patient):
     url = reverse("safety:ae_add", args=[treated_patient.screening_number])
     form = nurse_client.get(url).context["form"]
@@ -189,6 +200,7 @@ def test_chemotherapy_not_applicable_is_the_default_without_chemotherapy(nurse_c
     assert form["relationship_to_chemotherapy"].value() is None
 
 
+@pytest.mark.req("SAF-3")
 def test_consistent_resolved_ae_saves(nurse_client, treated_patient):
     data = ae_data(ongoing=None, resolution_date="2025-04-30", outcome="recovered")
     assert post_ae(nurse_client, treated_patient, **data).status_code == 302
@@ -197,6 +209,7 @@ def test_consistent_resolved_ae_saves(nurse_client, treated_patient):
 # --- Void ---
 
 
+@pytest.mark.req("P11-AUD-4", "SAF-10")
 def test_ae_entered_in_error_is_voided_with_a_reason(client, nurse_client, investigator, treated_patient, terms):
     ae = AdverseEventFactory(patient=treated_patient)
     report = SaeReport.objects.create(adverse_event=ae, aware_at=ae.site_aware_at)
@@ -215,6 +228,7 @@ def test_ae_entered_in_error_is_voided_with_a_reason(client, nurse_client, inves
     assert mail.outbox == []
 
 
+@pytest.mark.req("P11-ACC-5", "SAF-10")
 def test_monitor_cannot_void_an_ae(client, monitor, treated_patient, terms):
     ae = AdverseEventFactory(patient=treated_patient)
     client.force_login(monitor)
@@ -224,6 +238,7 @@ def test_monitor_cannot_void_an_ae(client, monitor, treated_patient, terms):
     assert not ae.voided
 
 
+@pytest.mark.req("P11-SIG-4", "DAT-6")
 def test_longest_reason_for_change_voids_a_signature_without_error(nurse_client, investigator, treated_patient, terms):
     from audit.forms import latest_version
     from safety.signing import sign
@@ -236,6 +251,7 @@ def test_longest_reason_for_change_voids_a_signature_without_error(nurse_client,
     assert ae.signatures.get().void_reason.endswith("r" * 500)
 
 
+@pytest.mark.req("DAT-6")
 def test_term_search_with_a_nul_byte_finds_nothing(nurse_client):
     response = nurse_client.get(reverse("safety:term_search"), {"q": "pn\x00eu"})
     assert response.status_code == 200 and response.json() == {"results": []}

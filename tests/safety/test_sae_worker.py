@@ -13,6 +13,7 @@ from tests.factories import AdverseEventFactory, PatientFactory
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.req("SAF-9")
 def test_sae_email_is_sent_once_when_the_task_runs_twice(site, terms):
     assert settings.CELERY_BROKER_URL.startswith("redis://")
     patient = PatientFactory(site=site)

@@ -12,6 +12,7 @@ from tests.killed_worker import messages_in, run_until_killed
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.req("SAF-9")
 def test_sae_email_accepted_before_the_worker_died_is_not_sent_again(site, terms, tmp_path, admin_user, client):
     report = SaeReport.objects.create(
         adverse_event=AdverseEventFactory(patient=PatientFactory(site=site)), aware_at=timezone.now()
@@ -40,6 +41,7 @@ def test_sae_email_accepted_before_the_worker_died_is_not_sent_again(site, terms
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.req("SAF-9")
 def test_refused_sae_email_is_retried_not_left_in_doubt(site, terms, monkeypatch):
     import smtplib
 

@@ -21,6 +21,7 @@ def detail_url(ae):
     return reverse("safety:ae_detail", args=[ae.patient.screening_number, ae.pk])
 
 
+@pytest.mark.req("P11-SIG-1")
 def test_investigator_signs_with_password_and_meaning(investigator_client, investigator, ae):
     response = investigator_client.post(
         detail_url(ae), {"username": "investigator.sh01", "password": PASSWORD, "meaning": "reviewed"}
@@ -37,6 +38,7 @@ def test_investigator_signs_with_password_and_meaning(investigator_client, inves
     assert "Signed" in investigator_client.get(detail_url(ae)).content.decode()
 
 
+@pytest.mark.req("P11-SIG-1")
 def test_wrong_password_signs_nothing_and_is_recorded(investigator_client, investigator, ae):
     response = investigator_client.post(
         detail_url(ae), {"username": "investigator.sh01", "password": "not-my-password", "meaning": "reviewed"}
@@ -47,6 +49,7 @@ def test_wrong_password_signs_nothing_and_is_recorded(investigator_client, inves
 
 
 @pytest.mark.parametrize("user_fixture", ["nurse", "monitor", "data_manager"])
+@pytest.mark.req("P11-SIG-6")
 def test_other_roles_cannot_sign(client, request, user_fixture, ae):
     client.force_login(request.getfixturevalue(user_fixture))
     assert client.get(detail_url(ae)).context["form"] is None
@@ -59,6 +62,7 @@ def test_other_roles_cannot_sign(client, request, user_fixture, ae):
     assert not Signature.objects.exists()
 
 
+@pytest.mark.req("P11-SIG-6", "SEC-1")
 def test_investigator_of_another_site_cannot_sign(client, other_site, ae):
     client.force_login(UserFactory(username="investigator.hz01", role=roles.INVESTIGATOR, sites=[other_site]))
     assert (
@@ -72,6 +76,7 @@ def test_investigator_of_another_site_cannot_sign(client, other_site, ae):
     assert not Signature.objects.exists()
 
 
+@pytest.mark.req("P11-SIG-4")
 def test_edit_voids_the_signature_and_the_investigator_signs_again(nurse_client, investigator_client, investigator, ae):
     signing.sign(ae, investigator, PASSWORD, "reviewed")
     edit_url = reverse("safety:ae_edit", args=[ae.patient.screening_number, ae.pk])
@@ -97,6 +102,7 @@ def test_edit_voids_the_signature_and_the_investigator_signs_again(nurse_client,
     assert history.count("Signed by <strong>Li Investigator</strong>") == 2  # both signatures stay visible
 
 
+@pytest.mark.req("P11-SIG-4")
 def test_signature_is_bound_to_the_values(investigator, ae):
     signing.sign(ae, investigator, PASSWORD, "reviewed")
     AdverseEvent.objects.filter(pk=ae.pk).update(grade=3)  # a change by any route other than the form
@@ -104,6 +110,7 @@ def test_signature_is_bound_to_the_values(investigator, ae):
     assert signing.review_state(ae) == signing.AWAITING_REVIEW
 
 
+@pytest.mark.req("SAF-12")
 def test_ae_to_sign_page_and_nav_count(investigator_client, investigator, ae, nurse_client, treated_patient):
     post_ae(nurse_client, treated_patient, term="Fatigue", grade="1", immune_related="", onset_date="2025-04-01")
     page = investigator_client.get(reverse("safety:ae_to_sign"))
@@ -113,6 +120,7 @@ def test_ae_to_sign_page_and_nav_count(investigator_client, investigator, ae, nu
     assert [a.term.term for a in investigator_client.get(reverse("safety:ae_to_sign")).context["aes"]] == ["Fatigue"]
 
 
+@pytest.mark.req("SAF-12")
 def test_nurse_has_no_signing_queue(nurse_client):
     assert nurse_client.get(reverse("safety:ae_to_sign")).status_code == 403
 
@@ -122,6 +130,7 @@ def second_ae(nurse_client, treated_patient):
     return AdverseEvent.objects.get(term__term="Fatigue")
 
 
+@pytest.mark.req("P11-SIG-2")
 def test_first_signing_of_a_session_asks_user_name_and_password_later_ones_the_password(
     investigator_client, ae, nurse_client, treated_patient
 ):
@@ -141,6 +150,7 @@ def test_first_signing_of_a_session_asks_user_name_and_password_later_ones_the_p
     assert Signature.objects.count() == 2
 
 
+@pytest.mark.req("P11-SIG-3")
 def test_a_signer_without_a_printed_name_is_refused(investigator, ae):
     investigator.first_name = investigator.last_name = ""
     investigator.save()
@@ -149,6 +159,7 @@ def test_a_signer_without_a_printed_name_is_refused(investigator, ae):
     assert not Signature.objects.exists()
 
 
+@pytest.mark.req("P11-ACC-4")
 def test_a_superuser_without_the_investigator_role_cannot_sign(client, admin_user, site, ae):
     from accounts.models import SiteMembership
 
@@ -160,6 +171,7 @@ def test_a_superuser_without_the_investigator_role_cannot_sign(client, admin_use
         signing.sign(ae, admin_user, "password", "reviewed")
 
 
+@pytest.mark.req("P11-SIG-5")
 def test_the_signature_covers_the_ctcae_text_shown(investigator_client, investigator, ae):
     signing.sign(ae, investigator, PASSWORD, "reviewed")
     signature = Signature.objects.get()
@@ -174,6 +186,7 @@ def test_the_signature_covers_the_ctcae_text_shown(investigator_client, investig
     assert ae.term.history.count() >= 1  # the catalogue keeps its history
 
 
+@pytest.mark.req("P11-SIG-5")
 def test_signatures_made_before_the_ctcae_text_was_covered_stay_valid(investigator, ae):
     Signature.objects.create(
         adverse_event=ae,
@@ -187,6 +200,7 @@ def test_signatures_made_before_the_ctcae_text_was_covered_stay_valid(investigat
     assert signing.review_state(ae) == signing.SIGNED
 
 
+@pytest.mark.req("P11-SIG-3")
 def test_the_manifestation_shows_printed_name_local_time_with_zone_and_meaning(investigator_client, investigator, ae):
     signing.sign(ae, investigator, PASSWORD, "reviewed")
     page = investigator_client.get(detail_url(ae)).content.decode()

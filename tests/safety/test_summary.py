@@ -1,3 +1,4 @@
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -7,6 +8,7 @@ from safety.models import AdverseEvent
 from .helpers import post_ae
 
 
+@pytest.mark.req("SAF-11")
 def test_summary_counts_patients_by_arm_and_terms_by_worst_grade(client, data_manager, nurse_client, treated_patient):
     post_ae(nurse_client, treated_patient)
     post_ae(nurse_client, treated_patient, grade="3", onset_date="2025-05-01", serious="on", sae_hospitalization="on")
@@ -27,6 +29,7 @@ def test_summary_counts_patients_by_arm_and_terms_by_worst_grade(client, data_ma
     assert dict(response.context["terms"]) == {"Pneumonitis": [0, 0, 1, 0, 0], "Fatigue": [1, 0, 0, 0, 0]}
 
 
+@pytest.mark.req("SAF-11", "DAT-13")
 def test_patient_page_lists_aes_with_worst_grade_in_constant_queries(nurse_client, treated_patient):
     url = reverse("crf:patient_detail", args=[treated_patient.screening_number])
     post_ae(nurse_client, treated_patient)
@@ -43,6 +46,7 @@ def test_patient_page_lists_aes_with_worst_grade_in_constant_queries(nurse_clien
     assert "worst grade 2" in page.content.decode()
 
 
+@pytest.mark.req("PRO-EP-10")
 def test_summary_shows_the_12_month_local_control_rate(client, data_manager, site):
     from datetime import date
     from decimal import Decimal

@@ -1,8 +1,10 @@
+import pytest
 from django.urls import reverse
 
 from tests.factories import AllocationFactory, CycleFactory, PatientFactory
 
 
+@pytest.mark.req("PRO-TRT-8", "SEC-1")
 def test_due_visits_page_lists_own_site_overdue_first_with_links(nurse_client, site, other_site):
     mine = PatientFactory(site=site)
     AllocationFactory(patient=mine, randomized_on="2025-03-10", arm="systemic")
@@ -18,6 +20,7 @@ def test_due_visits_page_lists_own_site_overdue_first_with_links(nurse_client, s
     ) or rows[0][2].startswith("/patients/")
 
 
+@pytest.mark.req("P11-AUD-2", "PRO-TRT-8")
 def test_nurse_marks_an_overdue_visit_missed_and_the_plan_moves_on(nurse_client, nurse, site):
     patient = PatientFactory(site=site)
     AllocationFactory(patient=patient, randomized_on="2025-03-10", arm="systemic")
@@ -31,6 +34,7 @@ def test_nurse_marks_an_overdue_visit_missed_and_the_plan_moves_on(nurse_client,
     assert patient.missed_visits.get().history.get().history_user == nurse
 
 
+@pytest.mark.req("PRO-TRT-8")
 def test_missed_needs_a_reason_and_an_open_visit(nurse_client, site):
     patient = PatientFactory(site=site)
     AllocationFactory(patient=patient, randomized_on="2025-03-10")
@@ -40,6 +44,7 @@ def test_missed_needs_a_reason_and_an_open_visit(nurse_client, site):
     assert not patient.missed_visits.exists()
 
 
+@pytest.mark.req("SEC-6")
 def test_mark_missed_never_redirects_off_site_or_fails_on_a_bare_word(nurse_client, site):
     patient = PatientFactory(site=site)
     AllocationFactory(patient=patient, randomized_on="2025-03-10")

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +32,7 @@ def courses(draw):
 
 @given(course=courses(), today_offset=days)
 @settings(max_examples=150, deadline=None)
+@pytest.mark.req("PRO-TRT-7")
 def test_plan_properties(course, today_offset):
     today = course.randomized_on + timedelta(days=today_offset)
     plan = visit_plan(course, today)

@@ -34,6 +34,7 @@ def treated(site, day1="2025-03-12"):
     return patient
 
 
+@pytest.mark.req("PRO-TRT-9")
 def test_nurse_gets_one_digest_with_her_sites_due_and_overdue_visits(staff, site):
     patient = treated(site)
     run = send_digests(TODAY)
@@ -44,6 +45,7 @@ def test_nurse_gets_one_digest_with_her_sites_due_and_overdue_visits(staff, site
     assert "Cycle 2" in message.alternatives[0][0]  # an HTML part too
 
 
+@pytest.mark.req("PRO-TRT-9")
 def test_running_twice_sends_nothing_new(staff, site):
     treated(site)
     send_digests(TODAY)
@@ -52,6 +54,7 @@ def test_running_twice_sends_nothing_new(staff, site):
     assert ReminderLog.objects.filter(recipient=staff).count() == 1
 
 
+@pytest.mark.req("PRO-TRT-9")
 def test_overdue_is_a_new_reminder_after_due(staff, site):
     treated(site)
     send_digests(TODAY)
@@ -59,6 +62,7 @@ def test_overdue_is_a_new_reminder_after_due(staff, site):
     assert "overdue since 2025-04-09" in mail.outbox[1].body
 
 
+@pytest.mark.req("PRO-TRT-9")
 def test_disabled_users_and_other_sites_get_nothing(staff, site, other_site):
     treated(site)
     send_digests(TODAY)
@@ -66,6 +70,7 @@ def test_disabled_users_and_other_sites_get_nothing(staff, site, other_site):
     assert recipients == {"nurse@sh01.example.org"}
 
 
+@pytest.mark.req("PRO-TRT-9", "SAF-12")
 def test_investigators_are_reminded_of_week_old_unsigned_aes(site, investigator, terms):
     from safety.models import CtcaeTerm
 
@@ -85,6 +90,7 @@ def test_investigators_are_reminded_of_week_old_unsigned_aes(site, investigator,
     assert "Fatigue grade 1 (onset 2025-03-20) unsigned" in message.body
 
 
+@pytest.mark.req("PRO-TRT-9")
 def test_smtp_failure_is_recorded_and_the_next_run_sends(staff, site, monkeypatch):
     treated(site)
 
@@ -100,6 +106,7 @@ def test_smtp_failure_is_recorded_and_the_next_run_sends(staff, site, monkeypatc
     assert send_digests(TODAY).emails_sent == 1
 
 
+@pytest.mark.req("DAT-13")
 def test_daily_scan_queries_do_not_grow_with_patients(staff, site):
     for _ in range(10):
         treated(site)

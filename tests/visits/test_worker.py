@@ -13,6 +13,7 @@ from visits.tasks import send_daily_reminders
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.req("PRO-TRT-9")
 def test_daily_task_runs_on_a_worker_and_sends_each_item_once(site):
     assert settings.CELERY_BROKER_URL.startswith("redis://")
     UserFactory(username="nurse.sh01", role=roles.RESEARCH_NURSE, sites=[site], email="nurse@sh01.example.org")

@@ -12,6 +12,7 @@ from visits.reminders import send_digests
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.req("PRO-TRT-9")
 def test_digest_accepted_by_the_server_before_the_worker_died_is_not_sent_again(site, tmp_path, admin_user, client):
     UserFactory(username="nurse.sh01", role=roles.RESEARCH_NURSE, sites=[site], email="nurse@sh01.example.org")
     patient = PatientFactory(site=site)
