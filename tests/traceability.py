@@ -361,6 +361,7 @@ class Recorder:
         self.problems = []
         self.deselected = 0
         self.summary = None
+        self.published = []
 
     def pytest_deselected(self, items):
         self.deselected += len(items)
@@ -443,6 +444,7 @@ class Recorder:
             )
             (output / CSV_FILE).write_text(render_csv(rows), encoding="utf-8")
         self.summary = (summary_line(rows, full_run=full_run, output=f"{OUTPUT_DIR}/{MARKDOWN_FILE}"), problems)
+        self.published = rows if full_run else []
         if problems and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -451,6 +453,11 @@ class Recorder:
             return
         line, problems = self.summary
         terminalreporter.write_sep("-", "requirements traceability")
+        # A whole-suite run (CI) publishes the matrix in its log: requirement, result, tests.
+        for row in self.published:
+            terminalreporter.write_line(
+                f"{row.requirement.id:<14} {row.status:<8} {len(row.tests):>3} test{'s' if len(row.tests) != 1 else ''}"
+            )
         for problem in problems[:40]:
             terminalreporter.write_line(f"TRACEABILITY: {problem}", red=True)
         if len(problems) > 40:
