@@ -64,9 +64,11 @@ class TrialUserAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
     form = AccountChangeForm
     change_password_form = PasswordSetForm
+    change_user_password_template = "admin/accounts/change_password.html"
     add_form = AccountCreationForm
-    fieldsets = [*UserAdmin.fieldsets, ("Audit", {"fields": [REASON_FIELD]})]
-    add_fieldsets = [*UserAdmin.add_fieldsets, ("Audit", {"fields": [REASON_FIELD]})]
+    # The reason first: next to the form's error message, not below the permissions box.
+    fieldsets = [("Reason for change", {"fields": [REASON_FIELD]}), *UserAdmin.fieldsets]
+    add_fieldsets = [("Reason for change", {"fields": [REASON_FIELD]}), *UserAdmin.add_fieldsets]
 
     def get_readonly_fields(self, request, obj=None):
         return ["username", "last_login", "date_joined"] if obj else []

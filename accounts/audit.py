@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.urls import reverse
 
 from .models import AccountEvent, SiteMembership
 
@@ -37,8 +38,8 @@ def printed(user):
     return user.get_full_name().strip() if user else ""
 
 
-def record(user_or_name, action, old="", new="", reason=None):
-    request = _request.get()
+def record(user_or_name, action, old="", new="", reason=None, request=None):
+    request = request or _request.get()
     actor = getattr(request, "user", None)
     actor = actor if actor is not None and actor.is_authenticated else None
     if reason is None:
@@ -82,7 +83,8 @@ def record_account_changes(sender, instance, created, **kwargs):
         return
     if before.is_active != instance.is_active:
         action = AccountEvent.Action.ACTIVATED if instance.is_active else AccountEvent.Action.DEACTIVATED
-        record(instance, action, old=before.is_active, new=instance.is_active)
+        state = {True: "active", False: "inactive"}
+        record(instance, action, old=state[before.is_active], new=state[instance.is_active])
     if printed(before) != printed(instance):
         record(instance, AccountEvent.Action.NAME_CHANGED, old=printed(before), new=printed(instance))
     for field, action in (
@@ -91,7 +93,9 @@ def record_account_changes(sender, instance, created, **kwargs):
         ("is_superuser", AccountEvent.Action.SUPERUSER_CHANGED),
     ):
         if getattr(before, field) != getattr(instance, field):
-            record(instance, action, old=getattr(before, field), new=getattr(instance, field))
+            shown = {True: "yes", False: "no"}
+            old, new = getattr(before, field), getattr(instance, field)
+            record(instance, action, old=shown.get(old, old), new=shown.get(new, new))
     if before.password != instance.password:
         request = _request.get()
         by_owner = request is not None and getattr(request, "user", None) == instance
@@ -125,8 +129,12 @@ def record_site_removed(sender, instance, **kwargs):
 def record_failed_login(sender, credentials, request=None, **kwargs):
     """Kept for good: django-axes forgets a user's failures at the next good sign-in."""
     username = (credentials or {}).get("username") or ""
-    if username:
-        record(username, AccountEvent.Action.LOGIN_FAILED, reason="")
+    if not username:
+        return
+    # One lockout for every password check (accounts.passwords): say which one failed.
+    path = getattr(request, "path", "")
+    where = "sign-in" if path == reverse("login") else "password change" if "password" in path else "e-signature"
+    record(username, AccountEvent.Action.LOGIN_FAILED, new=f"wrong password at {where}", reason="", request=request)
 
 
 @receiver(user_locked_out)

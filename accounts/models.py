@@ -76,7 +76,7 @@ class AccountEvent(models.Model):
         SITE_REMOVED = "site_removed", "Site membership removed"
         PASSWORD_SET = "password_set", "Password set by an administrator"
         PASSWORD_CHANGED = "password_changed", "Password changed by its owner"
-        LOGIN_FAILED = "login_failed", "Failed sign-in"
+        LOGIN_FAILED = "login_failed", "Wrong password (sign-in, e-signature or password change)"
         LOCKED_OUT = "locked_out", "Locked out"
         UNLOCKED = "unlocked", "Unlocked"
 

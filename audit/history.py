@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import models
+from django.utils import timezone
 from django.utils.text import capfirst
 
 # Not shown: the row id (the record column names it) and an allocation's slot (concealment: the
@@ -27,6 +28,8 @@ class Change:
 def _display(field, value):
     if value is None or value == "":
         return "—"
+    if isinstance(field, models.DateTimeField):  # local time with its offset, to the second
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S UTC%z")
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(field, models.BooleanField):
@@ -72,6 +75,7 @@ def field_changes(rows, hidden=HIDDEN_FIELDS):
 # show as "#id". Read in one query per referenced model, never one per row.
 NAME_FIELDS = {
     "auth.user": ("first_name", "last_name", "username"),
+    "crf.patient": ("screening_number",),
     "accounts.trialsite": ("code",),
     "crf.metastaticlesion": ("label",),
     "crf.tumourassessment": ("assessment_date",),
@@ -117,11 +121,13 @@ def names_of(model, ids):
 
 
 def initial_values(row, hidden=HIDDEN_FIELDS):
-    """(field, value) of a created record's filled fields: what it was created with."""
+    """(field, value) of a created record's filled fields: what it was created with (not the
+    void flag of a record created live)."""
     for field in row.instance_type._meta.concrete_fields:
         value = getattr(row, field.attname)
-        if field.name not in hidden and value not in (None, ""):
-            yield field, value
+        if field.name in hidden or value in (None, "") or (field.name == "voided" and value is False):
+            continue
+        yield field, value
 
 
 def changes(history_queryset, form_label, describe=lambda row: str(row.instance)):

@@ -394,8 +394,12 @@ def seed_screening(patient, rng, nurse, investigator):
         systemic_steroids_over_10mg=False,
     )
     eligibility = Eligibility(patient=patient, assessment_date=day, **answers)
+    failures = eligibility_rules.assess(eligibility, list(patient.lesions.filter(voided=False)), patient).failures
+    if failures and not screen_failure:  # the random lesions broke a rule: a screen failure, as in life
+        screen_failure = True
+        eligibility.screen_failure_reason = failures[0]
     if screen_failure:
-        eligibility.screen_failure_reason = (
+        eligibility.screen_failure_reason = eligibility.screen_failure_reason or (
             "More than 4 metastatic lesions on staging CT" if n_lesions == 5 else "Platelets 72×10⁹/L at screening"
         )
     else:

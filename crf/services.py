@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from audit.services import save_with_reason, void
 
-from .models import MetastaticLesion, Patient
+from .models import Eligibility, MetastaticLesion, Patient
 
 
 class VoidRefused(Exception):
@@ -40,8 +40,12 @@ def save_eligibility(form, patient, by):
 @transaction.atomic
 def save_lesions(formset, patient, by, reason):
     """Save a patient's lesion table. New lesions get the next label (never reused); a removed
-    lesion is voided with the reason, so its data stay in the history."""
+    lesion is voided with the reason, so its data stay in the history. Before randomization, a
+    change of the lesions clears the investigator's eligibility confirmation: it confirmed the
+    counts of the lesions as they were."""
     used = MetastaticLesion.objects.select_for_update().filter(patient=patient).count()
+    if any(form.has_changed() for form in formset.forms):
+        clear_confirmation(patient, by, "Lesions changed after the eligibility confirmation: confirm again")
     for form in formset.forms:
         if not form.has_changed() or not form.cleaned_data:
             continue
@@ -58,6 +62,14 @@ def save_lesions(formset, patient, by, reason):
             save_with_reason(lesion, by)
         else:
             save_with_reason(lesion, by, reason)
+
+
+def clear_confirmation(patient, by, reason):
+    eligibility = Eligibility.objects.filter(patient=patient, voided=False, confirmed_by__isnull=False).first()
+    if eligibility is None or Patient.objects.filter(pk=patient.pk, allocation__isnull=False).exists():
+        return  # nothing confirmed, or already randomized on it
+    eligibility.confirmed_by, eligibility.confirmed_on = None, None
+    save_with_reason(eligibility, by, reason)
 
 
 @transaction.atomic

@@ -436,10 +436,16 @@ def record_void(request, screening_number, kind, pk):
 
 class AuditTrailFilterForm(forms.Form):
     site = forms.ChoiceField(required=False)
-    user = forms.CharField(required=False, label="User name")
+    user = forms.CharField(required=False, label="User", help_text="Part of a user name or printed name.")
     form = forms.ChoiceField(required=False)
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("since") and cleaned.get("until") and cleaned["since"] > cleaned["until"]:
+            self.add_error("until", "“To” comes before “From”.")
+        return cleaned
 
     def __init__(self, *args, sites, forms_available, **kwargs):
         super().__init__(*args, **kwargs)
@@ -469,9 +475,12 @@ def audit_events(user, wanted):
         rows = model.history.filter(**{f"{key}__in": patients.values("pk")}).order_by()
         if wanted.get("site"):
             rows = rows.filter(**{f"{patient}site__code": wanted["site"]})
-        if wanted.get("user"):
+        if wanted.get("user"):  # part of a user name or printed name, any case
+            who = wanted["user"].strip()
             rows = rows.filter(
-                Q(history_username=wanted["user"]) | Q(history_username="", history_user__username=wanted["user"])
+                Q(history_username__icontains=who)
+                | Q(history_printed_name__icontains=who)
+                | Q(history_username="", history_user__username__icontains=who)
             )
         if since:
             rows = rows.filter(history_date__date__gte=since)
@@ -511,8 +520,11 @@ def audit_trail(request):
     filters = AuditTrailFilterForm(
         request.GET or None, sites=sites, forms_available=[label for _, _, label, _ in history_forms()]
     )
-    wanted = filters.cleaned_data if filters.is_valid() else {}
-    page = Paginator(audit_events(request.user, wanted), AUDIT_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    if filters.is_bound and not filters.is_valid():
+        events = Patient.history.none()  # a filter the page cannot apply shows nothing, never everything
+    else:
+        events = audit_events(request.user, filters.cleaned_data if filters.is_bound else {})
+    page = Paginator(events, AUDIT_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     # Rows from before names were kept on history rows: their account's user name (one query).
     unnamed = {row["history_user_id"] for row in page.object_list if not row["history_username"]}
     usernames = dict(get_user_model().objects.filter(pk__in=unnamed - {None}).values_list("pk", "username"))
@@ -524,7 +536,9 @@ def audit_trail(request):
         action = HISTORY_ACTIONS.get(row["history_type"], row["history_type"])
         if action == "Changed" and reason.startswith("Voided:"):
             action = "Voided"
-        rows.append({**row, "who": f"{printed} ({username})" if printed else username, "action": action})
+        rows.append(
+            {**row, "who": f"{printed} ({username})" if printed else username, "action": action, "reason": reason}
+        )
     query_string = request.GET.copy()
     query_string.pop("page", None)
     context = {"page": page, "rows": rows, "filters": filters, "query_string": query_string.urlencode()}

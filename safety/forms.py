@@ -236,5 +236,7 @@ class SignatureForm(forms.Form):
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
         if username != self.user.get_username():
-            raise forms.ValidationError("This is not the user name of the account signed in. Nothing was signed.")
+            raise forms.ValidationError(
+                "This is not the user name of the account signed in. Nothing was signed; the attempt is recorded."
+            )
         return username

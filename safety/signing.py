@@ -110,6 +110,7 @@ def void_signatures(ae, by, reason):
     for signature in ae.signatures.filter(voided_at__isnull=True):
         signature.voided_at, signature.void_reason = timezone.now(), f"Record edited: {reason}"
         signature._history_user = by
+        signature._change_reason = signature.void_reason
         signature.save()
 
 

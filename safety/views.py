@@ -14,7 +14,7 @@ from esotrial import protocol
 
 from . import reporting, signing
 from .forms import AdverseEventForm, SignatureForm
-from .models import AdverseEvent, CtcaeTerm, SaeReport
+from .models import AdverseEvent, CtcaeTerm, SaeReport, SigningAttempt
 from .services import save_adverse_event, void_adverse_event
 
 SUGGESTIONS = 15
@@ -105,6 +105,8 @@ def ae_detail(request, screening_number, pk):
     if signing.can_sign(request.user, ae) and current is None:
         first_in_session = not request.session.get(SIGNED_IN_SESSION)
         form = SignatureForm(request.POST or None, user=request.user, first_in_session=first_in_session)
+        if form.is_bound and not form.is_valid() and "username" in form.errors:
+            SigningAttempt.objects.create(adverse_event=ae, user=request.user, succeeded=False)
         if form.is_valid():
             try:
                 signing.sign(

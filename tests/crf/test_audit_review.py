@@ -55,3 +55,14 @@ def test_nurses_and_investigators_do_not_review_the_audit_trail(nurse_client, in
     assert client.get(reverse("crf:audit_trail")).status_code == 403
     client.force_login(data_manager)
     assert client.get(reverse("crf:audit_trail")).status_code == 200
+
+
+@pytest.mark.req("P11-AUD-10")
+def test_the_user_filter_finds_part_of_a_name_and_a_bad_filter_shows_nothing(client, monitor, nurse, patient):
+    patient.initials = "ABC"
+    save_with_reason(patient, nurse, "Initials misread")
+    client.force_login(monitor)
+    rows = audit_page(client, user="li nur").context["rows"]  # printed name "Li Nurse", any case
+    assert [row["reason"] for row in rows if row["action"] == "Changed"] == ["Initials misread"]
+    assert audit_page(client, site="FZ01").context["rows"] == []  # not one of the monitor's sites
+    assert audit_page(client, since="2025-06-01", until="2025-05-01").context["rows"] == []

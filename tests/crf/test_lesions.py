@@ -244,3 +244,18 @@ def test_tampered_form_count_builds_no_more_than_the_table_allows(nurse_client, 
     response = nurse_client.post(url, data)
     assert response.status_code == 200
     assert len(response.context["formset"].forms) <= 8
+
+
+@pytest.mark.req("PRO-ELIG-7")
+def test_changing_the_lesions_before_randomization_clears_the_eligibility_confirmation(
+    nurse_client, patient, investigator
+):
+    from tests.factories import EligibilityFactory
+
+    lesion = LesionFactory(patient=patient, label="L1")
+    eligibility = EligibilityFactory(patient=patient, confirmed_by=investigator)
+    saved = {**row(mm="18"), "id": str(lesion.pk), "patient": str(patient.pk)}
+    post_lesions(nurse_client, patient, [saved, row("liver", target_lesion="False")], initial=1, reason="New CT")
+    eligibility.refresh_from_db()
+    assert eligibility.confirmed_by is None  # the investigator confirmed other lesion counts
+    assert eligibility.history.first().history_change_reason.startswith("Lesions changed after the eligibility")

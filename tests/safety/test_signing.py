@@ -140,9 +140,10 @@ def test_first_signing_of_a_session_asks_user_name_and_password_later_ones_the_p
     wrong = {"username": "nurse.sh01", "password": PASSWORD, "meaning": "reviewed"}
     response = investigator_client.post(detail_url(ae), wrong)
     assert response.context["form"].errors["username"] == [
-        "This is not the user name of the account signed in. Nothing was signed."
+        "This is not the user name of the account signed in. Nothing was signed; the attempt is recorded."
     ]
     assert not Signature.objects.exists()
+    assert SigningAttempt.objects.filter(adverse_event=ae, succeeded=False).count() == 1
     investigator_client.post(detail_url(ae), {**wrong, "username": "investigator.sh01"})
     fatigue = second_ae(nurse_client, treated_patient)
     assert "username" not in investigator_client.get(detail_url(fatigue)).context["form"].fields
