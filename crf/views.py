@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from accounts.scoping import sites_visible_to
 from audit import history
 from audit.forms import VoidForm
 from audit.services import save_with_reason, void
@@ -514,8 +515,6 @@ def audit_trail(request):
     """The audit trail across patients, for monitors and data managers: who changed what, when and
     why, filtered by site, user, form and dates; the field-level detail is on each History tab."""
     require_perm(request, "crf.view_audit_trail")
-    from accounts.scoping import sites_visible_to
-
     sites = list(sites_visible_to(request.user).order_by("code").values_list("code", flat=True))
     filters = AuditTrailFilterForm(
         request.GET or None, sites=sites, forms_available=[label for _, _, label, _ in history_forms()]
