@@ -405,6 +405,25 @@ def read_local_control(dataset, patients, cutoff=None):
         yield [record[variable.name] for variable in dataset.variables]
 
 
+def lesion_at_assessment_dataset(name, label, sas_name, model):
+    """One lesion at one assessment (a target's measurement, a non-target's status)."""
+    return model_dataset(
+        name,
+        label,
+        sas_name,
+        model,
+        patient_path="assessment__patient",
+        relations={
+            "assessment": [
+                Variable("assessment_id", "Tumour assessment (record id)", "integer", "assessment_id"),
+                Variable("assessment_date", "Assessment date", "date", "assessment__assessment_date"),
+            ],
+            "lesion": [Variable("lesion_label", "Lesion label", "string", "lesion__label")],
+        },
+        order_by=["assessment__patient__site__code", "assessment__patient__site_serial", "assessment_id", "id"],
+    )
+
+
 def form_datasets():
     """The per-form datasets, in the order a data manager reads the CRF."""
     return (
@@ -475,35 +494,11 @@ def form_datasets():
             TumourAssessment,
             order_by=["patient__site__code", "patient__site_serial", "assessment_date", "id"],
         ),
-        model_dataset(
-            "target_measurements",
-            "Target lesion measurements (RECIST 1.1)",
-            "TARGMEAS",
-            TargetMeasurement,
-            patient_path="assessment__patient",
-            relations={
-                "assessment": [
-                    Variable("assessment_id", "Tumour assessment (record id)", "integer", "assessment_id"),
-                    Variable("assessment_date", "Assessment date", "date", "assessment__assessment_date"),
-                ],
-                "lesion": [Variable("lesion_label", "Lesion label", "string", "lesion__label")],
-            },
-            order_by=["assessment__patient__site__code", "assessment__patient__site_serial", "assessment_id", "id"],
+        lesion_at_assessment_dataset(
+            "target_measurements", "Target lesion measurements (RECIST 1.1)", "TARGMEAS", TargetMeasurement
         ),
-        model_dataset(
-            "non_target_statuses",
-            "Non-target lesion statuses (RECIST 1.1)",
-            "NONTARG",
-            NonTargetStatus,
-            patient_path="assessment__patient",
-            relations={
-                "assessment": [
-                    Variable("assessment_id", "Tumour assessment (record id)", "integer", "assessment_id"),
-                    Variable("assessment_date", "Assessment date", "date", "assessment__assessment_date"),
-                ],
-                "lesion": [Variable("lesion_label", "Lesion label", "string", "lesion__label")],
-            },
-            order_by=["assessment__patient__site__code", "assessment__patient__site_serial", "assessment_id", "id"],
+        lesion_at_assessment_dataset(
+            "non_target_statuses", "Non-target lesion statuses (RECIST 1.1)", "NONTARG", NonTargetStatus
         ),
         model_dataset(
             "new_anticancer_therapy",
