@@ -51,8 +51,10 @@ def test_deadline_runs_from_awareness_not_from_the_save(nurse_client, treated_pa
 
 @pytest.mark.req("SAF-7")
 def test_sae_entered_within_24_hours_is_not_late(nurse_client, treated_patient):
-    two_hours_ago = (timezone.localtime() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
-    onset = timezone.localdate().isoformat()
+    two_hours_ago = timezone.localtime() - timedelta(hours=2)
+    # Onset on the day the site learned of it: "today" would be after awareness in the first two hours of a day.
+    onset = two_hours_ago.date().isoformat()
+    two_hours_ago = two_hours_ago.strftime("%Y-%m-%dT%H:%M")
     post_ae(
         nurse_client,
         treated_patient,
