@@ -9,7 +9,11 @@ MANAGE := $(PY) manage.py
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/esotrial
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format clean
+# Translation catalogues: the .po files are committed, the compiled .mo files are built here (polib,
+# so no system gettext is needed to run the eCRF; `make messages` needs GNU gettext's xgettext).
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+
+.PHONY: run test lint format clean messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +21,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+locale/%.mo: locale/%.po $(VENV)/.installed
+	$(PY) -c "import sys, polib; polib.pofile(sys.argv[1]).save_as_mofile(sys.argv[2])" $< $@
+
+# After adding or changing user-facing strings: update the catalogue, then translate what it marks new.
+messages: $(VENV)/.installed
+	$(MANAGE) makemessages -l zh_Hans
+
 run: export DEBUG ?= 1
-run: $(VENV)/.installed
+run: $(VENV)/.installed $(CATALOGUES)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MANAGE) send_visit_reminders  # today's digests, printed by the console mail backend
@@ -30,7 +41,7 @@ run: $(VENV)/.installed
 test: export DATABASE_URL ?= $(TEST_DATABASE_URL)
 test: export REDIS_URL ?= $(TEST_REDIS_URL)
 test: export DEBUG ?= 1
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(CATALOGUES)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
@@ -42,4 +53,4 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles $(CATALOGUES)

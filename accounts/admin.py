@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin import ReadOnlyAdminMixin, ScopedHistoryAdmin
 
@@ -16,10 +17,10 @@ from .scoping import sites_visible_to
 
 def reason_field():
     return forms.CharField(
-        label="Reason for change",
+        label=_("Reason for change"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Recorded in the access and accounts audit with who and when.",
+        help_text=_("Recorded in the access and accounts audit with who and when."),
     )
 
 
@@ -67,8 +68,8 @@ class TrialUserAdmin(UserAdmin):
     change_user_password_template = "admin/accounts/change_password.html"
     add_form = AccountCreationForm
     # The reason first: next to the form's error message, not below the permissions box.
-    fieldsets = [("Reason for change", {"fields": [REASON_FIELD]}), *UserAdmin.fieldsets]
-    add_fieldsets = [("Reason for change", {"fields": [REASON_FIELD]}), *UserAdmin.add_fieldsets]
+    fieldsets = [(_("Reason for change"), {"fields": [REASON_FIELD]}), *UserAdmin.fieldsets]
+    add_fieldsets = [(_("Reason for change"), {"fields": [REASON_FIELD]}), *UserAdmin.add_fieldsets]
 
     def get_readonly_fields(self, request, obj=None):
         return ["username", "last_login", "date_joined"] if obj else []
@@ -107,7 +108,7 @@ class LockoutAttemptAdmin(AccessAttemptAdmin):
     """django-axes' failed-login records. Its "Clean up expired attempts" reads a time axes sets
     only on login requests (a 500 from the admin): it is given the time of this request."""
 
-    @admin.action(description="Clean up expired attempts")
+    @admin.action(description=_("Clean up expired attempts"))
     def cleanup_expired_attempts(self, request, queryset):
         request.axes_attempt_time = timezone.now()
         return super().cleanup_expired_attempts(request, queryset)

@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Sites and users"
 
     def ready(self):
-        from . import audit, roles  # noqa: F401 - audit connects the account audit's receivers
+        from . import audit, language, roles  # noqa: F401 - audit and language connect their receivers
 
         # Permissions of models added by later migrations exist only after Django's own
         # post_migrate handler; re-syncing here keeps the groups equal to roles.py.

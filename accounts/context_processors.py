@@ -1,6 +1,7 @@
 from django.conf import settings
+from django.utils.translation import gettext
 
-from .roles import CLINICAL_ACTS, ROLES, clinical_acts
+from .roles import CLINICAL_ACTS, ROLE_LABELS, ROLES, clinical_acts
 from .scoping import sites_visible_to
 
 
@@ -11,9 +12,9 @@ def trial_user(request):
         return {}
 
     def describe():  # evaluated lazily, only by pages that show the nav
-        roles = [g.name for g in user.groups.all() if g.name in ROLES]
+        roles = [str(ROLE_LABELS[g.name]) for g in user.groups.all() if g.name in ROLES]
         if user.is_superuser:
-            roles.insert(0, "Superuser")
+            roles.insert(0, gettext("Superuser"))
         return {"roles": roles, "sites": [s.code for s in sites_visible_to(user)]}
 
     return {

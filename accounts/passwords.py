@@ -10,6 +10,7 @@ import re
 
 from django.contrib.auth import authenticate, logout
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 
 def password_is_correct(user, password, request=None):
@@ -39,11 +40,13 @@ class RepeatedOrSequentialCharactersValidator:
     def validate(self, password, user=None):
         if len(set(password.lower())) < self.MIN_DISTINCT:
             raise ValidationError(
-                f"Use at least {self.MIN_DISTINCT} different characters.", code="password_too_repetitive"
+                gettext("Use at least %(count)s different characters.") % {"count": self.MIN_DISTINCT},
+                code="password_too_repetitive",
             )
         if re.search(rf"(.)\1{{{self.MAX_RUN},}}", password.lower()) or self._has_sequence(password.lower()):
             raise ValidationError(
-                f"Avoid runs of more than {self.MAX_RUN} repeated or consecutive characters (aaaa, abcd, 4321).",
+                gettext("Avoid runs of more than %(count)s repeated or consecutive characters (aaaa, abcd, 4321).")
+                % {"count": self.MAX_RUN},
                 code="password_sequential",
             )
 
@@ -58,7 +61,7 @@ class RepeatedOrSequentialCharactersValidator:
         return False
 
     def get_help_text(self):
-        return (
-            f"At least {self.MIN_DISTINCT} different characters, and no run of more than {self.MAX_RUN} repeated "
+        return gettext(
+            "At least %(distinct)s different characters, and no run of more than %(run)s repeated "
             "or consecutive characters."
-        )
+        ) % {"distinct": self.MIN_DISTINCT, "run": self.MAX_RUN}

@@ -8,12 +8,23 @@ never granted directly (they are read through the patient's history page and the
 from fnmatch import fnmatch
 
 from django.contrib.auth.management import create_permissions
+from django.utils.translation import gettext_lazy as _
 
 RESEARCH_NURSE = "Research nurse"
 INVESTIGATOR = "Investigator"
 MONITOR = "Monitor"
 DATA_MANAGER = "Data manager"
 RANDOMIZATION_MANAGER = "Randomization manager"
+
+# The names above are the groups' names, stored (and recorded in the account audit): never translated.
+# What the pages show is the label.
+ROLE_LABELS = {
+    RESEARCH_NURSE: _("Research nurse"),
+    INVESTIGATOR: _("Investigator"),
+    MONITOR: _("Monitor"),
+    DATA_MANAGER: _("Data manager"),
+    RANDOMIZATION_MANAGER: _("Randomization manager"),
+}
 
 # Nobody below gets delete_*: clinical rows are voided, never deleted (audit.services.void).
 _ENTER_CLINICAL_DATA = [

@@ -3,6 +3,9 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
@@ -58,7 +61,8 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin):
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{opts.verbose_name.capitalize()} as of {version.history_date:%Y-%m-%d %H:%M:%S %Z}",
+            "title": _("%(record)s as of %(time)s")
+            % {"record": capfirst(opts.verbose_name), "time": f"{version.history_date:%Y-%m-%d %H:%M:%S %Z}"},
             "opts": opts,
             "original": obj,
             "version": version,
@@ -96,8 +100,11 @@ class ClinicalRecordAdmin(ExportActionMixin, ScopedHistoryAdmin):
     def get_export_data(self, file_format, request, queryset, **kwargs):
         from exports.services import log_form_export  # exports builds on audit, not the reverse
 
-        data = super().get_export_data(file_format, request, queryset, **kwargs)
-        log_form_export(request, self.model, queryset, self.patient_path, file_format.get_title())
+        # An export's content and its log entry never depend on the reader's language: choice labels
+        # (the `_label` columns) and the form's name are written in the eCRF's source language.
+        with translation.override(None):
+            data = super().get_export_data(file_format, request, queryset, **kwargs)
+            log_form_export(request, self.model, queryset, self.patient_path, file_format.get_title())
         return data
 
     def has_add_permission(self, request):

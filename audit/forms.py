@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 def latest_version(instance):
@@ -17,8 +18,10 @@ def loaded_version_or_error(form, cleaned):
     if loaded is None:
         form.errors.pop("loaded_version", None)
         raise forms.ValidationError(
-            "This form arrived without the version you opened, so it could overwrite someone else's save. "
-            "Nothing was saved: open the form again and re-enter your change.",
+            _(
+                "This form arrived without the version you opened, so it could overwrite someone else's save. "
+                "Nothing was saved: open the form again and re-enter your change."
+            ),
             code="no_version",
         )
     return loaded
@@ -32,13 +35,13 @@ class ReasonForChangeMixin:
     save is refused and nothing of either edit is lost silently.
     """
 
-    reason_help = "Why is this value being changed? Stored in the audit trail with your name."
+    reason_help = _("Why is this value being changed? Stored in the audit trail with your name.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["reason_for_change"] = forms.CharField(
-                label="Reason for change",
+                label=_("Reason for change"),
                 max_length=500,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text=self.reason_help,
@@ -55,8 +58,10 @@ class ReasonForChangeMixin:
             type(self.instance).objects.select_for_update().filter(pk=self.instance.pk).first()
             if latest_version(self.instance) != loaded:
                 raise forms.ValidationError(
-                    "Someone else saved this form after you opened it. Your changes were not saved: "
-                    "open the form again to see the current values, then re-enter your change.",
+                    _(
+                        "Someone else saved this form after you opened it. Your changes were not saved: "
+                        "open the form again to see the current values, then re-enter your change."
+                    ),
                     code="stale",
                 )
         return cleaned
@@ -72,14 +77,14 @@ class ReasonForChangeMixin:
 
 class VoidForm(forms.Form):
     reason = forms.CharField(
-        label="Reason for voiding",
+        label=_("Reason for voiding"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=("The record leaves all lists but stays in the audit trail and the exports, flagged as voided."),
+        help_text=_("The record leaves all lists but stays in the audit trail and the exports, flagged as voided."),
     )
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Give a reason.")
+            raise forms.ValidationError(_("Give a reason."))
         return reason

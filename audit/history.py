@@ -6,10 +6,20 @@ from datetime import datetime
 from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 # Not shown: the row id (the record column names it) and an allocation's slot (concealment: the
 # slot's place in the list says nothing a user needs and the list is for the Randomization manager).
 HIDDEN_FIELDS = {"id", "slot"}
+
+# What the History pages show for each action. The actions themselves ("Created", "Changed",
+# "Voided", "Deleted") are codes: field_changes() yields them, and the trial export writes them.
+ACTION_LABELS = {
+    "Created": _("Created"),
+    "Changed": _("Changed"),
+    "Voided": _("Voided"),
+    "Deleted": _("Deleted"),
+}
 
 
 @dataclass(frozen=True)
@@ -18,7 +28,7 @@ class Change:
     record: str
     when: datetime
     user: str
-    action: str  # "Created", "Changed", "Voided", "Deleted"
+    action: str  # "Created", "Changed", "Voided" or "Deleted", as shown (ACTION_LABELS)
     field: str
     old: str
     new: str
@@ -33,7 +43,7 @@ def _display(field, value):
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(field, models.BooleanField):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     return str(value)
 
 
@@ -97,7 +107,7 @@ def actor(row):
     if username:
         printed = row.history_printed_name
         return f"{printed} ({username})" if printed else username
-    return user_name(row.history_user) if row.history_user_id else "system"
+    return user_name(row.history_user) if row.history_user_id else _("system")
 
 
 def _name(model, values):
@@ -146,7 +156,7 @@ def changes(history_queryset, form_label, describe=lambda row: str(row.instance)
         else:
             found.append((row, action, field, old, new))
     wanted = {}
-    for _, _, field, old, new in found:
+    for _row, _action, field, old, new in found:
         if field is not None and field.is_relation:
             wanted.setdefault(field.related_model, set()).update((old, new))
     names = {model: names_of(model, ids) for model, ids in wanted.items()}
@@ -166,7 +176,7 @@ def changes(history_queryset, form_label, describe=lambda row: str(row.instance)
             record=describe(row),
             when=row.history_date,
             user=user,
-            action=action,
+            action=ACTION_LABELS[action],
             reason=row.history_change_reason or "",
         )
         if field is None:
@@ -195,6 +205,6 @@ def version_rows(version):
                 "—" if value is None else value if field.is_relation else _display(field, value),
             )
         )
-    rows.append(("Changed by", actor(version)))
-    rows.append(("Reason for change", version.history_change_reason or "—"))
+    rows.append((_("Changed by"), actor(version)))
+    rows.append((_("Reason for change"), version.history_change_reason or "—"))
     return rows

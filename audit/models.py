@@ -7,6 +7,7 @@ of the lists, and stays in history and exports, flagged.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
@@ -28,8 +29,8 @@ def audited_history(**options):
 
 
 class ClinicalRecord(models.Model):
-    voided = models.BooleanField(default=False, editable=False)
-    voided_on = models.DateTimeField(null=True, blank=True, editable=False)
+    voided = models.BooleanField(_("voided"), default=False, editable=False)
+    voided_on = models.DateTimeField(_("voided on"), null=True, blank=True, editable=False)
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -37,8 +38,9 @@ class ClinicalRecord(models.Model):
         editable=False,
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name=_("voided by"),
     )
-    void_reason = models.TextField(blank=True, editable=False)
+    void_reason = models.TextField(_("void reason"), blank=True, editable=False)
 
     # inherit=True gives each concrete subclass its own Historical<Model> table.
     history = audited_history(inherit=True)

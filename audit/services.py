@@ -27,4 +27,5 @@ def void(instance, reason, by):
     locked.voided_on = timezone.now()
     locked.voided_by = by
     locked.void_reason = reason.strip()
+    # Stored in the audit trail (and read back by the audit trail page): never translated.
     return save_with_reason(locked, by, f"Voided: {reason.strip()}")

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin import ClinicalRecordAdmin
 from randomization.models import Arm
@@ -31,11 +32,11 @@ class PatientListFilter(admin.SimpleListFilter):
 
 
 class ArmFilter(PatientListFilter):
-    title = "arm"
+    title = _("arm")
     parameter_name = "arm"
 
     def lookups(self, request, model_admin):
-        return [*Arm.choices, ("none", "Not randomized")]
+        return [*Arm.choices, ("none", _("Not randomized"))]
 
     def queryset(self, request, queryset):
         if self.value() == "none":
@@ -48,7 +49,7 @@ class ArmFilter(PatientListFilter):
 class StatusFilter(PatientListFilter):
     """The patient's derived status (crf.status), computed as on the patient list: never stored."""
 
-    title = "patient status"
+    title = _("patient status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext as _
 
 from esotrial import protocol
 
@@ -54,20 +55,28 @@ def assess(eligibility, lesions, patient):
         answer = getattr(eligibility, field)
         if answer is not meets:
             label = Eligibility._meta.get_field(field).verbose_name
-            kind = "Inclusion" if meets else "Exclusion"
-            given = "not answered" if answer is None else ("Yes" if answer else "No")
-            failures.append(f"{kind} criterion not met: {label} (answered: {given}).")
+            given = _("not answered") if answer is None else (_("Yes") if answer else _("No"))
+            if meets:
+                message = _("Inclusion criterion not met: %(criterion)s (answered: %(answer)s).")
+            else:
+                message = _("Exclusion criterion not met: %(criterion)s (answered: %(answer)s).")
+            failures.append(message % {"criterion": label, "answer": given})
     counted = count_lesions((lesion.label, lesion.organ_key, lesion.longest_diameter_mm) for lesion in lesions)
     failures += counted.breaches
     if lesions and not any(lesion.pathologically_confirmed for lesion in lesions):
-        failures.append("No metastasis is marked pathologically confirmed (inclusion 5).")
+        failures.append(_("No metastasis is marked pathologically confirmed (inclusion 5)."))
     min_age = protocol.MIN_AGE_YEARS.value
     if eligibility.assessment_date and eligibility.assessment_date.year - patient.year_of_birth < min_age:
-        failures.append(f"Born in {patient.year_of_birth}: younger than {min_age} at assessment.")
+        failures.append(
+            _("Born in %(year)s: younger than %(age)s at assessment.") % {"year": patient.year_of_birth, "age": min_age}
+        )
     try:
         ecog = patient.baseline.ecog
     except ObjectDoesNotExist:
         ecog = None  # the answered criterion stands until the baseline form is entered
     if ecog is not None and ecog > protocol.MAX_ECOG.value:
-        failures.append(f"Baseline ECOG is {ecog}; the protocol allows 0–{protocol.MAX_ECOG.value}.")
+        failures.append(
+            _("Baseline ECOG is %(ecog)s; the protocol allows 0–%(max)s.")
+            % {"ecog": ecog, "max": protocol.MAX_ECOG.value}
+        )
     return Assessment(failures=failures, lesion_count=counted.total)

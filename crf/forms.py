@@ -3,6 +3,9 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import may_act
 from accounts.scoping import sites_where_user_registers
@@ -41,13 +44,16 @@ class DateInput(forms.DateInput):
 def clean_past_date(value, label):
     """No clinical date lies in the future (site local date, settings.TIME_ZONE)."""
     if value and value > timezone.localdate():
-        raise forms.ValidationError(f"The {label} cannot be in the future.")
+        raise forms.ValidationError(gettext("The %(label)s cannot be in the future.") % {"label": label})
     return value
 
 
 def not_before_consent(value, patient, label):
     if value and value < patient.consent_date:
-        raise forms.ValidationError(f"The {label} cannot precede informed consent ({patient.consent_date:%Y-%m-%d}).")
+        raise forms.ValidationError(
+            gettext("The %(label)s cannot precede informed consent (%(date)s).")
+            % {"label": label, "date": f"{patient.consent_date:%Y-%m-%d}"}
+        )
     return value
 
 
@@ -72,7 +78,7 @@ class PatientForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
         else:
             sites = sites_where_user_registers(user)
             self.fields["site"].queryset = sites
-            self.fields["site"].empty_label = None if sites.count() == 1 else "Choose the site"
+            self.fields["site"].empty_label = None if sites.count() == 1 else gettext("Choose the site")
 
     def clean_initials(self):
         return self.cleaned_data["initials"].strip().upper()
@@ -80,62 +86,70 @@ class PatientForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
     def clean_year_of_birth(self):
         year = self.cleaned_data["year_of_birth"]
         if year > timezone.localdate().year:
-            raise forms.ValidationError("The year of birth cannot be in the future.")
+            raise forms.ValidationError(gettext("The year of birth cannot be in the future."))
         return year
 
     def clean_consent_date(self):
-        value = clean_past_date(self.cleaned_data["consent_date"], "consent date")
+        value = clean_past_date(self.cleaned_data["consent_date"], gettext("consent date"))
         earliest = protocol.EARLIEST_CONSENT_DATE.value
         if value < earliest:
-            raise forms.ValidationError(f"The consent date cannot precede the trial's opening ({earliest:%d %b %Y}).")
+            raise forms.ValidationError(
+                gettext("The consent date cannot precede the trial's opening (%(date)s).")
+                % {"date": f"{earliest:%d %b %Y}"}
+            )
         return value
 
 
 class EligibilityForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
     confirm = forms.BooleanField(
         required=False,
-        label="I confirm, as investigator, that this patient meets every criterion above.",
-        help_text="Your name and the time are recorded. A later change to this form clears the confirmation.",
+        label=_("I confirm, as investigator, that this patient meets every criterion above."),
+        help_text=_("Your name and the time are recorded. A later change to this form clears the confirmation."),
     )
 
     class Meta:
         model = Eligibility
         fields = [
             "assessment_date",
-            *[name for name, _ in eligibility_rules.CRITERIA],
+            *[name for name, _meets in eligibility_rules.CRITERIA],
             "screen_failure_reason",
         ]
         widgets = {
             "assessment_date": DateInput(),
-            **{name: forms.RadioSelect for name, _ in eligibility_rules.CRITERIA},
+            **{name: forms.RadioSelect for name, _meets in eligibility_rules.CRITERIA},
             "screen_failure_reason": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, patient, user, lesions, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient, self.lesions = patient, lesions
-        for name, _ in eligibility_rules.CRITERIA:
+        for name, _meets in eligibility_rules.CRITERIA:
             field = self.fields[name]
             field.required = True
-            field.choices = [(True, "Yes"), (False, "No")]  # no blank radio
+            field.choices = [(True, _("Yes")), (False, _("No"))]  # no blank radio
             if name in eligibility_rules.DEFAULT_CRITERIA:
-                field.label = f"{field.label} [default]"
+                field.label = gettext("%(label)s [default]") % {"label": field.label}
         if not may_act(user, "crf.confirm_eligibility"):
             del self.fields["confirm"]
         if "reason_for_change" in self.fields:
             # Confirming the answers as they stand changes no answer: no reason is asked for it.
             self.fields["reason_for_change"].required = False
-            self.fields["reason_for_change"].help_text = "Required when you change an answer."
+            self.fields["reason_for_change"].help_text = _("Required when you change an answer.")
         self.assessment = None
         self.helper.layout = Layout(
             "assessment_date",
-            Fieldset("Inclusion criteria", *[InlineRadios(n) for n, _ in eligibility_rules.INCLUSION]),
-            Fieldset("Exclusion criteria", *[InlineRadios(n) for n, _ in eligibility_rules.EXCLUSION]),
+            Fieldset(gettext("Inclusion criteria"), *[InlineRadios(n) for n, _meets in eligibility_rules.INCLUSION]),
+            Fieldset(gettext("Exclusion criteria"), *[InlineRadios(n) for n, _meets in eligibility_rules.EXCLUSION]),
             Fieldset(
-                "Computed from the lesions entered",
+                gettext("Computed from the lesions entered"),
                 HTML(
-                    "<p class='small text-muted'>Lesion limits and “at least one metastasis pathologically "
-                    "confirmed” are checked against the lesion table, not asked here.</p>"
+                    format_html(
+                        "<p class='small text-muted'>{}</p>",
+                        gettext(
+                            "Lesion limits and “at least one metastasis pathologically confirmed” are checked "
+                            "against the lesion table, not asked here."
+                        ),
+                    )
                 ),
             ),
             "screen_failure_reason",
@@ -143,26 +157,33 @@ class EligibilityForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
         )
 
     def clean_assessment_date(self):
-        value = clean_past_date(self.cleaned_data["assessment_date"], "assessment date")
-        return not_before_consent(value, self.patient, "eligibility assessment")
+        value = clean_past_date(self.cleaned_data["assessment_date"], gettext("assessment date"))
+        return not_before_consent(value, self.patient, gettext("eligibility assessment"))
 
     def clean(self):
         cleaned = super().clean()
         changed_answers = [name for name in self.changed_fields if name != "confirm"]
         if self.instance.pk and changed_answers and not cleaned.get("reason_for_change"):
-            self.add_error("reason_for_change", "This field is required.")
+            self.add_error("reason_for_change", forms.Field.default_error_messages["required"])
         if self.errors:
             return cleaned
         answers = Eligibility(patient=self.patient, **{k: v for k, v in cleaned.items() if k in self.Meta.fields})
         self.assessment = eligibility_rules.assess(answers, self.lesions, self.patient)
         if not self.assessment.eligible:
             if cleaned.get("confirm"):
-                self.add_error("confirm", "Eligibility cannot be confirmed: " + " ".join(self.assessment.failures))
+                self.add_error(
+                    "confirm",
+                    gettext("Eligibility cannot be confirmed: %(failures)s")
+                    % {"failures": " ".join(self.assessment.failures)},
+                )
             if not cleaned.get("screen_failure_reason", "").strip():
                 self.add_error(
                     "screen_failure_reason",
-                    "The patient is not eligible (" + " ".join(self.assessment.failures) + ") "
-                    "Record the screen-failure reason, or correct the answers or the lesions.",
+                    gettext(
+                        "The patient is not eligible (%(failures)s) "
+                        "Record the screen-failure reason, or correct the answers or the lesions."
+                    )
+                    % {"failures": " ".join(self.assessment.failures)},
                 )
         return cleaned
 
@@ -196,7 +217,7 @@ class BaselineForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
         self.patient = patient
 
     def clean_histological_diagnosis_date(self):
-        label = "date of histological diagnosis"
+        label = gettext("date of histological diagnosis")
         value = clean_past_date(self.cleaned_data["histological_diagnosis_date"], label)
         problems = timeline.history_date_problems(
             value,
@@ -212,9 +233,13 @@ class BaselineForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("prior_anti_pd1") is True and not cleaned.get("prior_anti_pd1_best_response"):
-            self.add_error("prior_anti_pd1_best_response", "Give the best response to the prior anti-PD-1 therapy.")
+            self.add_error(
+                "prior_anti_pd1_best_response", gettext("Give the best response to the prior anti-PD-1 therapy.")
+            )
         if cleaned.get("prior_anti_pd1") is False and cleaned.get("prior_anti_pd1_best_response"):
-            self.add_error("prior_anti_pd1_best_response", "Leave empty: there was no prior anti-PD-1 therapy.")
+            self.add_error(
+                "prior_anti_pd1_best_response", gettext("Leave empty: there was no prior anti-PD-1 therapy.")
+            )
         return cleaned
 
 
@@ -237,13 +262,13 @@ class LesionForm(forms.ModelForm):
         ]
         widgets = {"imaging_date": DateInput(), "location": forms.TextInput(attrs={"size": 18})}
         labels = {
-            "longest_diameter_mm": "Longest diameter (mm)",
-            "short_axis_mm": "Short axis (mm), nodes",
-            "bone_soft_tissue_mm": "Soft-tissue part (mm), bone",
-            "previously_irradiated": "Previously irradiated",
-            "progressed_since_irradiation": "Progressed since",
-            "pathologically_confirmed": "Path. confirmed",
-            "target_lesion": "Target",
+            "longest_diameter_mm": _("Longest diameter (mm)"),
+            "short_axis_mm": _("Short axis (mm), nodes"),
+            "bone_soft_tissue_mm": _("Soft-tissue part (mm), bone"),
+            "previously_irradiated": _("Previously irradiated"),
+            "progressed_since_irradiation": _("Progressed since"),
+            "pathologically_confirmed": _("Path. confirmed"),
+            "target_lesion": _("Target"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -256,13 +281,14 @@ class LesionForm(forms.ModelForm):
             else:
                 field.widget.attrs["class"] = "form-control form-control-sm"
             field.widget.attrs["aria-label"] = field.label
-        self.fields["short_axis_mm"].widget.attrs["placeholder"] = "nodes"
-        self.fields["bone_soft_tissue_mm"].widget.attrs["placeholder"] = "bone"
+        self.fields["short_axis_mm"].widget.attrs["placeholder"] = _("nodes")
+        self.fields["bone_soft_tissue_mm"].widget.attrs["placeholder"] = _("bone")
 
     def clean_imaging_date(self):
-        value = clean_past_date(self.cleaned_data["imaging_date"], "imaging date")
+        label = gettext("imaging date")
+        value = clean_past_date(self.cleaned_data["imaging_date"], label)
         patient = self.instance.patient  # set by the patient's lesion formset
-        problems = timeline.history_date_problems(value, patient.year_of_birth, patient.consent_date, "imaging date")
+        problems = timeline.history_date_problems(value, patient.year_of_birth, patient.consent_date, label)
         if problems:
             raise forms.ValidationError(problems)
         return value
@@ -271,28 +297,31 @@ class LesionForm(forms.ModelForm):
         cleaned = super().clean()
         organ = cleaned.get("organ")
         if organ == "other" and not cleaned.get("organ_other", "").strip():
-            self.add_error("organ_other", "Name the organ.")
+            self.add_error("organ_other", gettext("Name the organ."))
         if organ and organ != "other" and cleaned.get("organ_other", "").strip():
-            self.add_error("organ_other", "Only for the organ “Other”.")
+            self.add_error("organ_other", gettext("Only for the organ “Other”."))
         longest, short_axis = cleaned.get("longest_diameter_mm"), cleaned.get("short_axis_mm")
         pathological = protocol.RECIST_NODE_PATHOLOGICAL_MIN_SHORT_AXIS_MM.value
         if recist.is_nodal(organ):
             if short_axis is None and "short_axis_mm" not in self.errors:
-                self.add_error("short_axis_mm", "A lymph node is measured by its short axis (RECIST 1.1).")
+                self.add_error("short_axis_mm", gettext("A lymph node is measured by its short axis (RECIST 1.1)."))
             elif short_axis is not None and longest is not None and short_axis > longest:
-                self.add_error("short_axis_mm", "The short axis cannot exceed the longest diameter.")
+                self.add_error("short_axis_mm", gettext("The short axis cannot exceed the longest diameter."))
             elif short_axis is not None and short_axis < pathological and not cleaned.get("pathologically_confirmed"):
                 self.add_error(
                     "short_axis_mm",
-                    f"A node under {pathological} mm short axis is normal by RECIST 1.1: record it only when "
-                    "it is pathologically confirmed.",
+                    gettext(
+                        "A node under %(mm)s mm short axis is normal by RECIST 1.1: record it only when "
+                        "it is pathologically confirmed."
+                    )
+                    % {"mm": pathological},
                 )
         elif short_axis is not None:
-            self.add_error("short_axis_mm", "Only for lymph nodes: leave empty.")
+            self.add_error("short_axis_mm", gettext("Only for lymph nodes: leave empty."))
         if organ and organ != "bone" and cleaned.get("bone_soft_tissue_mm") is not None:
-            self.add_error("bone_soft_tissue_mm", "Only for bone lesions: leave empty.")
+            self.add_error("bone_soft_tissue_mm", gettext("Only for bone lesions: leave empty."))
         if cleaned.get("progressed_since_irradiation") and not cleaned.get("previously_irradiated"):
-            self.add_error("progressed_since_irradiation", "Only for a previously irradiated lesion.")
+            self.add_error("progressed_since_irradiation", gettext("Only for a previously irradiated lesion."))
         if cleaned.get("target_lesion") and not self.errors and organ:
             reason = recist.not_measurable_because(
                 organ,
@@ -303,7 +332,10 @@ class LesionForm(forms.ModelForm):
                 cleaned.get("progressed_since_irradiation"),
             )
             if reason:
-                self.add_error("target_lesion", f"Not measurable, so not a target: {reason} (RECIST 1.1).")
+                self.add_error(
+                    "target_lesion",
+                    gettext("Not measurable, so not a target: %(reason)s (RECIST 1.1).") % {"reason": reason},
+                )
         return cleaned
 
 
@@ -314,11 +346,11 @@ class BaseLesionFormSet(forms.BaseInlineFormSet):
             return  # the table-wide rules read every row's values: fix the rows' own errors first
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         if not kept:
-            raise forms.ValidationError("Record at least one metastatic lesion.")
+            raise forms.ValidationError(gettext("Record at least one metastatic lesion."))
         targets = [f.cleaned_data for f in kept if f.cleaned_data.get("target_lesion")]
         most, per_organ = protocol.RECIST_MAX_TARGETS.value, protocol.RECIST_MAX_TARGETS_PER_ORGAN.value
         if len(targets) > most:
-            raise forms.ValidationError(f"RECIST 1.1 allows at most {most} target lesions.")
+            raise forms.ValidationError(gettext("RECIST 1.1 allows at most %(most)s target lesions.") % {"most": most})
         # All lymph nodes are one organ; each "other" organ counts on its own, by the name given.
         organs = [
             recist.target_organ(t["organ"] if t["organ"] != "other" else f"other: {t['organ_other'].strip().lower()}")
@@ -326,9 +358,10 @@ class BaseLesionFormSet(forms.BaseInlineFormSet):
         ]
         for organ in set(organs):
             if organs.count(organ) > per_organ:
-                named = "lymph nodes (all nodes count as one organ)" if organ == recist.LYMPH_NODES else organ
+                named = gettext("lymph nodes (all nodes count as one organ)") if organ == recist.LYMPH_NODES else organ
                 raise forms.ValidationError(
-                    f"RECIST 1.1 allows at most {per_organ} target lesions per organ: {organs.count(organ)} in {named}."
+                    gettext("RECIST 1.1 allows at most %(most)s target lesions per organ: %(count)s in %(organ)s.")
+                    % {"most": per_organ, "count": organs.count(organ), "organ": named}
                 )
 
 
@@ -362,11 +395,11 @@ class LesionTableForm(forms.Form):
     """The reason for change and the optimistic lock of the lesion table (one for all rows)."""
 
     reason_for_change = forms.CharField(
-        label="Reason for change",
+        label=_("Reason for change"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
-        help_text="Required when you change or remove a lesion already saved.",
+        help_text=_("Required when you change or remove a lesion already saved."),
     )
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -380,8 +413,10 @@ class LesionTableForm(forms.Form):
         loaded = loaded_version_or_error(self, cleaned)
         if loaded != lesion_table_version(self.patient):
             raise forms.ValidationError(
-                "Someone else saved this lesion table after you opened it. Your changes were not saved: "
-                "open it again to see the current lesions, then re-enter your change."
+                gettext(
+                    "Someone else saved this lesion table after you opened it. Your changes were not saved: "
+                    "open it again to see the current lesions, then re-enter your change."
+                )
             )
         return cleaned
 
@@ -412,10 +447,10 @@ class PatientRecordForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
         for problem in timeline.date_problems(self.cleaned_data.get(field), self.dates, label, **rules):
             self.add_error(field, problem)
 
-    def require(self, field, message="Required here."):
+    def require(self, field, message=None):
         value = self.cleaned_data.get(field)
         if value in (None, "") and field not in self.errors:
-            self.add_error(field, message)
+            self.add_error(field, message or gettext("Required here."))
 
     def save(self, commit=True):
         self.instance.patient = self.patient
@@ -424,6 +459,9 @@ class PatientRecordForm(ReasonForChangeMixin, CrispyMixin, forms.ModelForm):
     def save_related(self, record, by, reason):
         """Rows that belong to the record and are entered on the same form (none by default)."""
 
+
+# The phase of a cycle (crf.schedule's codes) as shown on the form.
+PHASES = {schedule.INDUCTION: _("induction"), schedule.MAINTENANCE: _("maintenance")}
 
 # The induction regimen carried from one cycle to the next.
 CHEMOTHERAPY_FIELDS = ["chemo_agent_1", "chemo_dose_1", "chemo_agent_2", "chemo_dose_2", "weight_kg", "bsa_m2"]
@@ -473,9 +511,9 @@ class TreatmentCycleForm(PatientRecordForm):
         self.first = live.filter(cycle_number=1).first()
         self.phase = schedule.phase(self.cycle_number)
         agents = protocol.ANTI_PD1_AGENTS.value
-        self.fields["anti_pd1_agent"].help_text = "Usual flat doses [default]: " + ", ".join(
-            f"{name} {dose} {unit}" for name, dose, unit in agents.values()
-        )
+        self.fields["anti_pd1_agent"].help_text = gettext("Usual flat doses [default]: %(doses)s") % {
+            "doses": ", ".join(f"{name} {dose} {unit}" for name, dose, unit in agents.values())
+        }
         self.window = schedule.next_cycle_window(self.previous.day1_date) if self.previous else None
         if self.previous and not self.instance.pk:
             # Most patients stay on the same regimen: last cycle's is the starting point (the
@@ -488,64 +526,100 @@ class TreatmentCycleForm(PatientRecordForm):
             self.initial.setdefault("day1_date", self.window.planned)
         if self.window:
             early, late = protocol.CYCLE_WINDOW_EARLY_DAYS.value, protocol.CYCLE_WINDOW_LATE_DAYS.value
-            when = (
-                f"planned {self.window.planned:%Y-%m-%d}, window {self.window.earliest:%Y-%m-%d} "
-                f"to {self.window.latest:%Y-%m-%d} (−{early}/+{late} days [default])"
-            )
+            when = gettext(
+                "planned %(planned)s, window %(earliest)s to %(latest)s (−%(early)s/+%(late)s days [default])"
+            ) % {
+                "planned": f"{self.window.planned:%Y-%m-%d}",
+                "earliest": f"{self.window.earliest:%Y-%m-%d}",
+                "latest": f"{self.window.latest:%Y-%m-%d}",
+                "early": early,
+                "late": late,
+            }
         else:
-            when = "on or after randomization"
-        self.fields["day1_date"].help_text = f"Cycle {self.cycle_number} ({self.phase}): {when}."
+            when = gettext("on or after randomization")
+        self.fields["day1_date"].help_text = gettext("Cycle %(number)s (%(phase)s): %(when)s.") % {
+            "number": self.cycle_number,
+            "phase": PHASES.get(self.phase, self.phase),
+            "when": when,
+        }
 
     def clean(self):
         cleaned = super().clean()
-        self.check_date("day1_date", "day 1 date", after_randomization=True)
+        self.check_date("day1_date", gettext("day 1 date"), after_randomization=True)
         day1 = cleaned.get("day1_date")
         if day1 and self.previous and day1 <= self.previous.day1_date:
             self.add_error(
                 "day1_date",
-                f"Day 1 must come after cycle {self.previous.cycle_number} ({self.previous.day1_date:%Y-%m-%d}).",
+                gettext("Day 1 must come after cycle %(number)s (%(date)s).")
+                % {"number": self.previous.cycle_number, "date": f"{self.previous.day1_date:%Y-%m-%d}"},
             )
         elif (
             day1 and self.window and not self.window.contains(day1) and not cleaned.get("deviation_reason", "").strip()
         ):
             offset = self.window.deviation_days(day1)
+            if offset > 0:
+                message = ngettext(
+                    "Day 1 is %(days)s day late for the window %(earliest)s to %(latest)s: give the reason "
+                    "(it is listed as a protocol deviation).",
+                    "Day 1 is %(days)s days late for the window %(earliest)s to %(latest)s: give the reason "
+                    "(it is listed as a protocol deviation).",
+                    abs(offset),
+                )
+            else:
+                message = ngettext(
+                    "Day 1 is %(days)s day early for the window %(earliest)s to %(latest)s: give the reason "
+                    "(it is listed as a protocol deviation).",
+                    "Day 1 is %(days)s days early for the window %(earliest)s to %(latest)s: give the reason "
+                    "(it is listed as a protocol deviation).",
+                    abs(offset),
+                )
             self.add_error(
                 "deviation_reason",
-                f"Day 1 is {abs(offset)} day{'s' if abs(offset) != 1 else ''} {'late' if offset > 0 else 'early'} "
-                f"for the window {self.window.earliest:%Y-%m-%d} to {self.window.latest:%Y-%m-%d}: give the reason "
-                "(it is listed as a protocol deviation).",
+                message
+                % {
+                    "days": abs(offset),
+                    "earliest": f"{self.window.earliest:%Y-%m-%d}",
+                    "latest": f"{self.window.latest:%Y-%m-%d}",
+                },
             )
         if day1 and self.first and self.cycle_number > 1:
             end = schedule.maintenance_end(self.first.day1_date)
             if day1 > end:
-                self.add_error("day1_date", f"Maintenance ends 2 years after the first dose ({end:%Y-%m-%d}).")
+                self.add_error(
+                    "day1_date",
+                    gettext("Maintenance ends 2 years after the first dose (%(date)s).") % {"date": f"{end:%Y-%m-%d}"},
+                )
         if cleaned.get("given") is False:
-            self.require("not_given_reason", "Say why the cycle was not given.")
+            self.require("not_given_reason", gettext("Say why the cycle was not given."))
         if cleaned.get("given"):
             self.require("anti_pd1_agent")
             self.require("anti_pd1_dose_mg")
         dose = cleaned.get("anti_pd1_dose_mg")
         if dose is not None and not 0 < dose <= 1000:
-            self.add_error("anti_pd1_dose_mg", "An anti-PD-1 dose lies between 0 and 1,000 mg.")
+            self.add_error("anti_pd1_dose_mg", gettext("An anti-PD-1 dose lies between 0 and 1,000 mg."))
         if cleaned.get("chemotherapy_given"):
             if self.phase == schedule.MAINTENANCE:
                 self.add_error(
-                    "chemotherapy_given", "Maintenance is anti-PD-1 alone: chemotherapy is given only in cycles 1–4."
+                    "chemotherapy_given",
+                    gettext("Maintenance is anti-PD-1 alone: chemotherapy is given only in cycles 1–4."),
                 )
-            self.require("chemo_agent_1", "Name the chemotherapy agent.")
-            self.require("chemo_dose_1", "Give the dose.")
+            self.require("chemo_agent_1", gettext("Name the chemotherapy agent."))
+            self.require("chemo_dose_1", gettext("Give the dose."))
             units = protocol.CHEMOTHERAPY_AGENTS.value
             for agent_field, dose_field in (("chemo_agent_1", "chemo_dose_1"), ("chemo_agent_2", "chemo_dose_2")):
                 agent = cleaned.get(agent_field)
                 if agent and cleaned.get(dose_field) is None:
-                    self.add_error(dose_field, "Give the dose.")
+                    self.add_error(dose_field, gettext("Give the dose."))
                 if agent and units[agent][1] == "mg/m2":
-                    self.require("bsa_m2", "Dosing in mg/m² needs the body surface area.")
+                    self.require("bsa_m2", gettext("Dosing in mg/m² needs the body surface area."))
                 if agent and units[agent][1] == "AUC" and cleaned.get(dose_field) and cleaned[dose_field] > 10:
-                    self.add_error(dose_field, f"{units[agent][0]} is dosed by AUC (usually 2–6), not mg.")
+                    self.add_error(
+                        dose_field,
+                        gettext("%(agent)s is dosed by AUC (usually 2–6), not mg.") % {"agent": units[agent][0]},
+                    )
         for flag, reason in (("delayed", "delay_reason"), ("dose_reduced", "dose_reduction_reason")):
             if cleaned.get(flag):
-                self.require(reason, "Give the reason.")
+                self.require(reason, gettext("Give the reason."))
         self.check_plausibility(cleaned)
         return cleaned
 
@@ -625,19 +699,19 @@ class LocalInterventionForm(PatientRecordForm):
             # Systemic arm: local treatment only at progression or for palliation (PROTOCOL.md).
             self.fields["intent"].choices = [LocalIntervention.Intent.choices[1]]
             self.fields["intent"].initial = LocalIntervention.Intent.PALLIATIVE
-        self.fields[
-            "total_dose_gy"
-        ].help_text = f"0 < dose ≤ {protocol.RT_MAX_TOTAL_DOSE_GY.value} Gy. BED₁₀ is computed from dose and fractions."
+        self.fields["total_dose_gy"].help_text = gettext(
+            "0 < dose ≤ %(max)s Gy. BED₁₀ is computed from dose and fractions."
+        ) % {"max": protocol.RT_MAX_TOTAL_DOSE_GY.value}
 
     def clean(self):
         cleaned = super().clean()
-        self.check_date("start_date", "start date", after_randomization=True)
-        self.check_date("end_date", "end date", after_randomization=True)
+        self.check_date("start_date", gettext("start date"), after_randomization=True)
+        self.check_date("end_date", gettext("end date"), after_randomization=True)
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         if start and end and end < start:
-            self.add_error("end_date", "The end date cannot precede the start date.")
+            self.add_error("end_date", gettext("The end date cannot precede the start date."))
         if cleaned.get("intent") == LocalIntervention.Intent.PROTOCOL and self.arm != "combined":
-            self.add_error("intent", "Only combined-arm patients receive protocol local intervention.")
+            self.add_error("intent", gettext("Only combined-arm patients receive protocol local intervention."))
         modality = cleaned.get("modality")
         for name in self.MODALITY_FIELDS.get(modality, []):
             self.require(name)
@@ -645,14 +719,20 @@ class LocalInterventionForm(PatientRecordForm):
         if modality == "radiotherapy":
             if dose is not None and not 0 < dose <= protocol.RT_MAX_TOTAL_DOSE_GY.value:
                 self.add_error(
-                    "total_dose_gy", f"A total dose lies between 0 and {protocol.RT_MAX_TOTAL_DOSE_GY.value} Gy."
+                    "total_dose_gy",
+                    gettext("A total dose lies between 0 and %(max)s Gy.")
+                    % {"max": protocol.RT_MAX_TOTAL_DOSE_GY.value},
                 )
             if fractions is not None and not 1 <= fractions <= protocol.RT_MAX_FRACTIONS.value:
-                self.add_error("fractions", f"Between 1 and {protocol.RT_MAX_FRACTIONS.value} fractions.")
+                self.add_error(
+                    "fractions", gettext("Between 1 and %(max)s fractions.") % {"max": protocol.RT_MAX_FRACTIONS.value}
+                )
             largest = protocol.RT_MAX_DOSE_PER_FRACTION_GY.value
             if dose and fractions and fractions >= 1 and dose / fractions > largest and "fractions" not in self.errors:
                 self.add_error(
-                    "fractions", f"{dose / fractions:.1f} Gy per fraction is not possible (at most {largest} Gy)."
+                    "fractions",
+                    gettext("%(dose)s Gy per fraction is not possible (at most %(max)s Gy).")
+                    % {"dose": f"{dose / fractions:.1f}", "max": largest},
                 )
             if (
                 cleaned.get("rt_technique") == "sbrt"
@@ -664,13 +744,19 @@ class LocalInterventionForm(PatientRecordForm):
             ):
                 self.add_error(
                     "fractions",
-                    f"SBRT per protocol is ≤ {protocol.SBRT_MAX_FRACTIONS.value} fractions of ≥ "
-                    f"{protocol.SBRT_MIN_DOSE_PER_FRACTION_GY.value} Gy [default]; choose the technique that was used.",
+                    gettext(
+                        "SBRT per protocol is ≤ %(fractions)s fractions of ≥ %(dose)s Gy [default]; "
+                        "choose the technique that was used."
+                    )
+                    % {
+                        "fractions": protocol.SBRT_MAX_FRACTIONS.value,
+                        "dose": protocol.SBRT_MIN_DOSE_PER_FRACTION_GY.value,
+                    },
                 )
         if modality == "ablation" and cleaned.get("ablation_sessions") == 0:
-            self.add_error("ablation_sessions", "An ablation has at least one session.")
+            self.add_error("ablation_sessions", gettext("An ablation has at least one session."))
         if cleaned.get("completed_as_planned") is False:
-            self.require("not_completed_reason", "Say why it was not completed as planned.")
+            self.require("not_completed_reason", gettext("Say why it was not completed as planned."))
         return cleaned
 
     def save(self, commit=True):
@@ -716,7 +802,7 @@ def baseline_sum(targets):
 
 class TumourAssessmentForm(PatientRecordForm):
     keep_response = forms.BooleanField(
-        required=False, label="Keep my overall response although the measurements imply another."
+        required=False, label=_("Keep my overall response although the measurements imply another.")
     )
 
     class Meta:
@@ -735,24 +821,43 @@ class TumourAssessmentForm(PatientRecordForm):
         too_small = protocol.RECIST_TOO_SMALL_MM.value
         for lesion in self.targets:
             saved = measured.get(lesion.pk)
-            what = "short axis" if lesion.nodal else "longest diameter"
-            gone = "under 10 mm is a normal node (it still counts in the sum)" if lesion.nodal else "0 if disappeared"
+            described = {
+                "label": lesion.label,
+                "organ": lesion.get_organ_display(),
+                "location": lesion.location,
+                "baseline": lesion.baseline_mm,
+            }
+            if lesion.nodal:
+                label = gettext("%(label)s %(organ)s (%(location)s) — short axis (mm)") % described
+                help_text = (
+                    gettext(
+                        "Baseline %(baseline)s mm; under 10 mm is a normal node (it still counts in the sum); "
+                        "empty if not assessed."
+                    )
+                    % described
+                )
+            else:
+                label = gettext("%(label)s %(organ)s (%(location)s) — longest diameter (mm)") % described
+                help_text = gettext("Baseline %(baseline)s mm; 0 if disappeared; empty if not assessed.") % described
             self.fields[f"target_{lesion.pk}"] = forms.DecimalField(
-                label=f"{lesion.label} {lesion.get_organ_display()} ({lesion.location}) — {what} (mm)",
+                label=label,
                 required=False,
                 min_value=0,
                 max_value=300,
                 decimal_places=1,
                 initial=saved.diameter_mm if saved else None,
-                help_text=f"Baseline {lesion.baseline_mm} mm; {gone}; empty if not assessed.",
+                help_text=help_text,
             )
             self.fields[f"too_small_{lesion.pk}"] = forms.BooleanField(
-                label=f"{lesion.label} present but too small to measure (counts as {too_small} mm)",
+                label=gettext("%(label)s present but too small to measure (counts as %(mm)s mm)")
+                % {"label": lesion.label, "mm": too_small},
                 required=False,
                 initial=saved.too_small if saved else False,
             )
         for lesion in self.non_targets:
-            absent = "Absent (normal size, < 10 mm short axis)" if lesion.nodal else "Absent (disappeared)"
+            absent = (
+                gettext("Absent (normal size, < 10 mm short axis)") if lesion.nodal else gettext("Absent (disappeared)")
+            )
             self.fields[f"non_target_{lesion.pk}"] = forms.ChoiceField(
                 label=f"{lesion.label} {lesion.get_organ_display()} ({lesion.location})",
                 choices=[
@@ -764,24 +869,29 @@ class TumourAssessmentForm(PatientRecordForm):
         response = self.fields["overall_response"]
         if self.targets:  # RECIST 1.1 table 1: no non-CR/non-PD
             response.choices = [c for c in response.choices if c[0] != recist.NON_CR_NON_PD]
-            response.help_text = "RECIST 1.1 table 1: from the target and non-target lesions and new lesions."
+            response.help_text = _("RECIST 1.1 table 1: from the target and non-target lesions and new lesions.")
         else:  # table 2: without targets there is no PR or SD
             response.choices = [c for c in response.choices if c[0] not in (recist.PR, recist.SD)]
-            response.help_text = "Non-target disease only (RECIST 1.1 table 2): CR, Non-CR/non-PD, PD or NE."
+            response.help_text = _("Non-target disease only (RECIST 1.1 table 2): CR, Non-CR/non-PD, PD or NE.")
         if not self.instance.pk:
             self.initial.pop("new_lesions", None)  # asked, never assumed
             self.fields["new_lesions"].initial = None
-        self.fields["new_lesions"].choices = [(True, "Yes"), (False, "No")]
+        self.fields["new_lesions"].choices = [(True, _("Yes")), (False, _("No"))]
         self.helper.layout = Layout(
             "assessment_date",
             "imaging_method",
             *(
-                [Fieldset("Target lesions", *[n for n in self.fields if n.startswith(("target_", "too_small_"))])]
+                [
+                    Fieldset(
+                        gettext("Target lesions"),
+                        *[n for n in self.fields if n.startswith(("target_", "too_small_"))],
+                    )
+                ]
                 if self.targets
                 else []
             ),
             *(
-                [Fieldset("Non-target lesions", *[n for n in self.fields if n.startswith("non_target_")])]
+                [Fieldset(gettext("Non-target lesions"), *[n for n in self.fields if n.startswith("non_target_")])]
                 if self.non_targets
                 else []
             ),
@@ -827,12 +937,16 @@ class TumourAssessmentForm(PatientRecordForm):
 
     def clean(self):
         cleaned = super().clean()
-        self.check_date("assessment_date", "assessment date", after_randomization=True)
+        self.check_date("assessment_date", gettext("assessment date"), after_randomization=True)
         if not self.targets and not self.non_targets:
-            raise forms.ValidationError("Record the patient's lesions in the lesion table before an assessment.")
+            raise forms.ValidationError(
+                gettext("Record the patient's lesions in the lesion table before an assessment.")
+            )
         for lesion in self.targets:
             if cleaned.get(f"too_small_{lesion.pk}") and cleaned.get(f"target_{lesion.pk}") is not None:
-                self.add_error(f"target_{lesion.pk}", "Either a measurement or “too small to measure”, not both.")
+                self.add_error(
+                    f"target_{lesion.pk}", gettext("Either a measurement or “too small to measure”, not both.")
+                )
         if self.errors:
             return cleaned
         earlier = (
@@ -861,11 +975,18 @@ class TumourAssessmentForm(PatientRecordForm):
             and cleaned["overall_response"] != self.computed
             and not cleaned.get("keep_response")
         ):
-            source = "measurements" if self.targets else "lesion statuses"
+            if self.targets:
+                message = gettext(
+                    "The measurements imply %(response)s (%(numbers)s). Correct the response or the "
+                    "measurements, or tick “Keep my overall response”."
+                )
+            else:
+                message = gettext(
+                    "The lesion statuses imply %(response)s (%(numbers)s). Correct the response or the "
+                    "lesion statuses, or tick “Keep my overall response”."
+                )
             self.add_error(
-                "overall_response",
-                f"The {source} imply {self.computed} ({describe(numbers, start)}). Correct the response or the "
-                f"{source}, or tick “Keep my overall response”.",
+                "overall_response", message % {"response": self.computed, "numbers": describe(numbers, start)}
             )
         return cleaned
 
@@ -875,16 +996,30 @@ def describe(numbers, start):
     parts = []
     if start is not None:
         if numbers["sum"] is None:
-            parts.append("a target lesion is not assessed")
+            parts.append(gettext("a target lesion is not assessed"))
         else:
             change = recist.percent_change(start, numbers["sum"])
-            parts.append(
-                f"sum {numbers['sum']:.1f} mm"
-                + (f", {change:+.0f}% from baseline {start:.1f} mm" if change is not None else "")
-                + f", nadir (smallest sum so far) {numbers['nadir']:.1f} mm"
-            )
-        parts.append(f"target response {numbers['target']}")
-    parts.append(f"non-target response {numbers['non_target'] or 'none'}")
+            values = {
+                "sum": f"{numbers['sum']:.1f}",
+                "change": f"{change:+.0f}%" if change is not None else "",
+                "baseline": f"{start:.1f}",
+                "nadir": f"{numbers['nadir']:.1f}",
+            }
+            if change is not None:
+                parts.append(
+                    gettext(
+                        "sum %(sum)s mm, %(change)s from baseline %(baseline)s mm, "
+                        "nadir (smallest sum so far) %(nadir)s mm"
+                    )
+                    % values
+                )
+            else:
+                parts.append(gettext("sum %(sum)s mm, nadir (smallest sum so far) %(nadir)s mm") % values)
+        parts.append(gettext("target response %(response)s") % {"response": numbers["target"]})
+    if numbers["non_target"]:
+        parts.append(gettext("non-target response %(response)s") % {"response": numbers["non_target"]})
+    else:
+        parts.append(gettext("non-target response none"))
     return "; ".join(parts)
 
 
@@ -909,17 +1044,17 @@ class FollowUpForm(PatientRecordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["vital_status"].choices = FollowUp.VitalStatus.choices  # no blank radio
-        self.fields[
-            "contact_date"
-        ].help_text = "The day of the contact or of the information (for a death: when the site learned of it)."
-        self.fields["vital_status"].help_text = (
+        self.fields["contact_date"].help_text = _(
+            "The day of the contact or of the information (for a death: when the site learned of it)."
+        )
+        self.fields["vital_status"].help_text = _(
             "“Dead” records the patient's one death record: end of treatment, off study and a grade 5 adverse "
             "event must agree with it."
         )
 
     def clean(self):
         cleaned = super().clean()
-        self.check_date("contact_date", "contact date", allow_after_death=True)
+        self.check_date("contact_date", gettext("contact date"), allow_after_death=True)
         if cleaned.get("vital_status") == FollowUp.VitalStatus.DEAD:
             recorded = (
                 FollowUp.objects.filter(patient=self.patient, voided=False, vital_status=FollowUp.VitalStatus.DEAD)
@@ -929,53 +1064,67 @@ class FollowUpForm(PatientRecordForm):
             if recorded:
                 self.add_error(
                     "vital_status",
-                    f"The death is already recorded (follow-up of {recorded.contact_date:%Y-%m-%d}: died "
-                    f"{recorded.death_date:%Y-%m-%d}). A patient has one death record: correct that one if needed.",
+                    gettext(
+                        "The death is already recorded (follow-up of %(contact)s: died %(death)s). "
+                        "A patient has one death record: correct that one if needed."
+                    )
+                    % {"contact": f"{recorded.contact_date:%Y-%m-%d}", "death": f"{recorded.death_date:%Y-%m-%d}"},
                 )
-            self.require("death_date", "Give the date of death.")
-            self.require("death_cause", "Give the cause of death.")
+            self.require("death_date", gettext("Give the date of death."))
+            self.require("death_cause", gettext("Give the cause of death."))
             if cleaned.get("death_cause") == FollowUp.DeathCause.OTHER:
-                self.require("death_cause_other", "Specify the cause.")
+                self.require("death_cause_other", gettext("Specify the cause."))
             death = cleaned.get("death_date")
             if death:
-                self.check_date("death_date", "date of death", allow_after_death=True)
+                self.check_date("death_date", gettext("date of death"), allow_after_death=True)
                 if cleaned.get("contact_date") and death > cleaned["contact_date"]:
-                    self.add_error("death_date", "The date of death cannot be after the contact date.")
+                    self.add_error("death_date", gettext("The date of death cannot be after the contact date."))
                 later = records_after(self.patient, death)
                 if later:
                     self.add_error(
-                        "death_date", "Records are dated after this date of death: " + "; ".join(later) + "."
+                        "death_date",
+                        gettext("Records are dated after this date of death: %(records)s.")
+                        % {"records": "; ".join(later)},
                     )
         else:
             if self.dates.death and cleaned.get("contact_date") and cleaned["contact_date"] > self.dates.death:
-                self.add_error("vital_status", f"The patient's death is recorded on {self.dates.death:%Y-%m-%d}.")
+                self.add_error(
+                    "vital_status",
+                    gettext("The patient's death is recorded on %(date)s.") % {"date": f"{self.dates.death:%Y-%m-%d}"},
+                )
         return cleaned
 
 
 def records_after(patient, day):
     """Clinical records dated after `day` (a date of death): nothing may follow death."""
     found = [
-        f"follow-up contact on {f.contact_date:%Y-%m-%d} with the patient alive"
+        gettext("follow-up contact on %(date)s with the patient alive") % {"date": f"{f.contact_date:%Y-%m-%d}"}
         for f in patient.follow_ups.filter(voided=False, vital_status=FollowUp.VitalStatus.ALIVE, contact_date__gt=day)
     ]
     found += [
-        f"{t.get_therapy_type_display().lower()} started on {t.start_date:%Y-%m-%d}"
+        gettext("%(therapy)s started on %(date)s")
+        % {"therapy": t.get_therapy_type_display().lower(), "date": f"{t.start_date:%Y-%m-%d}"}
         for t in patient.new_therapies.filter(voided=False, start_date__gt=day)
     ]
     found += [
-        f"end of treatment on {e.end_date:%Y-%m-%d}"
+        gettext("end of treatment on %(date)s") % {"date": f"{e.end_date:%Y-%m-%d}"}
         for e in EndOfTreatment.objects.filter(patient=patient, voided=False, end_date__gt=day)
     ]
     found += [
-        f"cycle {c.cycle_number} on {c.day1_date:%Y-%m-%d}"
+        gettext("cycle %(number)s on %(date)s") % {"number": c.cycle_number, "date": f"{c.day1_date:%Y-%m-%d}"}
         for c in patient.cycles.filter(voided=False, day1_date__gt=day)
     ]
     found += [
-        f"assessment on {a.assessment_date:%Y-%m-%d}"
+        gettext("assessment on %(date)s") % {"date": f"{a.assessment_date:%Y-%m-%d}"}
         for a in patient.assessments.filter(voided=False, assessment_date__gt=day)
     ]
     found += [
-        f"{i.get_modality_display().lower()} of {i.lesion.label} on {i.start_date:%Y-%m-%d}"
+        gettext("%(modality)s of %(lesion)s on %(date)s")
+        % {
+            "modality": i.get_modality_display().lower(),
+            "lesion": i.lesion.label,
+            "date": f"{i.start_date:%Y-%m-%d}",
+        }
         for i in LocalIntervention.objects.filter(
             lesion__patient=patient, voided=False, start_date__gt=day
         ).select_related("lesion")
@@ -983,7 +1132,7 @@ def records_after(patient, day):
     return found
 
 
-DEATH_FIRST = (
+DEATH_FIRST = _(
     "Record the death first: “Record a death” on the patient page (in Follow-up) asks its date and cause. "
     "This form then takes its dates from that record."
 )
@@ -997,7 +1146,7 @@ class EndOfTreatmentForm(PatientRecordForm):
 
     def clean(self):
         cleaned = super().clean()
-        self.check_date("end_date", "date of last treatment", after_randomization=True)
+        self.check_date("end_date", gettext("date of last treatment"), after_randomization=True)
         if cleaned.get("reason") == EndReason.DEATH and not self.dates.death:
             self.add_error("reason", DEATH_FIRST)
         return cleaned
@@ -1016,17 +1165,23 @@ class OffStudyForm(PatientRecordForm):
 
     def clean(self):
         cleaned = super().clean()
-        self.check_date("off_study_date", "off-study date", allow_after_death=True)
+        self.check_date("off_study_date", gettext("off-study date"), allow_after_death=True)
         death, off = self.dates.death, cleaned.get("off_study_date")
         if cleaned.get("reason") == EndReason.DEATH:
             if not death:
                 self.add_error("reason", DEATH_FIRST)
             elif off and off < death:
                 self.add_error(
-                    "off_study_date", f"Off study for death cannot precede the date of death ({death:%Y-%m-%d})."
+                    "off_study_date",
+                    gettext("Off study for death cannot precede the date of death (%(date)s).")
+                    % {"date": f"{death:%Y-%m-%d}"},
                 )
         elif death and off and off >= death and cleaned.get("reason"):
-            self.add_error("reason", f"The patient died on {death:%Y-%m-%d}, before this date: the reason is “Death”.")
+            self.add_error(
+                "reason",
+                gettext("The patient died on %(date)s, before this date: the reason is “Death”.")
+                % {"date": f"{death:%Y-%m-%d}"},
+            )
         return cleaned
 
 
@@ -1036,9 +1191,11 @@ class NewAnticancerTherapyForm(PatientRecordForm):
         fields = ["therapy_type", "description", "start_date", "intent"]
         widgets = {"start_date": DateInput(), "therapy_type": forms.RadioSelect, "intent": forms.RadioSelect}
         help_texts = {
-            "therapy_type": "Any anticancer treatment not given as protocol treatment. A local treatment of a "
-            "recorded metastasis goes on the local intervention form with palliative intent (it counts as new "
-            "therapy too); protocol local intervention in the combined arm is not new therapy.",
+            "therapy_type": _(
+                "Any anticancer treatment not given as protocol treatment. A local treatment of a "
+                "recorded metastasis goes on the local intervention form with palliative intent (it counts as new "
+                "therapy too); protocol local intervention in the combined arm is not new therapy."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -1048,5 +1205,5 @@ class NewAnticancerTherapyForm(PatientRecordForm):
 
     def clean(self):
         cleaned = super().clean()
-        self.check_date("start_date", "start date", after_randomization=True)
+        self.check_date("start_date", gettext("start date"), after_randomization=True)
         return cleaned

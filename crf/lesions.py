@@ -7,6 +7,8 @@ lymph nodes, however many, count together as one lesion [default, ESO-Shanghai13
 from collections import Counter
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from esotrial import protocol
 
 REGIONAL_NODES = "regional_ln"
@@ -22,7 +24,7 @@ class LesionCount:
 def count_lesions(lesions):
     """`lesions`: iterable of (label, organ, longest_diameter_mm). Returns counts and breaches."""
     lesions = list(lesions)
-    organs = Counter(organ for _, organ, _ in lesions)
+    organs = Counter(organ for _label, organ, _diameter in lesions)
     if protocol.REGIONAL_NODES_COUNT_AS_ONE.value and organs[REGIONAL_NODES] > 1:
         organs[REGIONAL_NODES] = 1
     organs = {organ: n for organ, n in organs.items() if n}
@@ -33,18 +35,28 @@ def count_lesions(lesions):
     max_per_organ = protocol.MAX_LESIONS_PER_ORGAN.value
     max_mm = protocol.MAX_LESION_DIAMETER_MM.value
     if total == 0:
-        breaches.append("No metastatic lesion is recorded: at least one is required.")
+        breaches.append(_("No metastatic lesion is recorded: at least one is required."))
     elif protocol.DISTANT_LESION_REQUIRED.value and set(organs) == {REGIONAL_NODES}:
         breaches.append(
-            "Only regional lymph nodes are recorded: that is not metastatic disease (M0). "
-            "At least one distant lesion is required [default]."
+            _(
+                "Only regional lymph nodes are recorded: that is not metastatic disease (M0). "
+                "At least one distant lesion is required [default]."
+            )
         )
     if total > max_total:
-        breaches.append(f"{total} lesions counted; at most {max_total} are allowed in total.")
+        breaches.append(
+            _("%(total)s lesions counted; at most %(max)s are allowed in total.") % {"total": total, "max": max_total}
+        )
     for organ, n in sorted(organs.items()):
         if n > max_per_organ:
-            breaches.append(f"{n} lesions in one organ ({organ}); at most {max_per_organ} per organ.")
-    for label, _, diameter in lesions:
+            breaches.append(
+                _("%(count)s lesions in one organ (%(organ)s); at most %(max)s per organ.")
+                % {"count": n, "organ": organ, "max": max_per_organ}
+            )
+    for label, _organ, diameter in lesions:
         if diameter is not None and diameter > max_mm:
-            breaches.append(f"Lesion {label} measures {diameter} mm; each lesion must be ≤ {max_mm} mm.")
+            breaches.append(
+                _("Lesion %(label)s measures %(diameter)s mm; each lesion must be ≤ %(max)s mm.")
+                % {"label": label, "diameter": diameter, "max": max_mm}
+            )
     return LesionCount(total=total, per_organ=organs, breaches=breaches)

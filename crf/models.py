@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TrialSite
 from accounts.scoping import sites_visible_to
@@ -36,39 +37,44 @@ class PatientRecordQuerySet(models.QuerySet):
 
 
 class Sex(models.TextChoices):
-    MALE = "M", "Male"
-    FEMALE = "F", "Female"
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
 
 
 class Patient(ClinicalRecord):
     """A screened participant. Pseudonymous by design: no names, ID or phone numbers are stored."""
 
-    site = models.ForeignKey(TrialSite, on_delete=models.PROTECT, related_name="patients")
-    site_serial = models.PositiveIntegerField(editable=False)
+    site = models.ForeignKey(TrialSite, on_delete=models.PROTECT, related_name="patients", verbose_name=_("site"))
+    site_serial = models.PositiveIntegerField(_("site serial"), editable=False)
     screening_number = models.CharField(
+        _("screening number"),
         max_length=16,
         unique=True,
         editable=False,
-        help_text="Issued at registration: site code and serial, e.g. SH01-0007. Never reused.",
+        help_text=_("Issued at registration: site code and serial, e.g. SH01-0007. Never reused."),
     )
     initials = models.CharField(
+        _("initials"),
         max_length=4,
-        validators=[RegexValidator(r"^[A-Z]{2,4}$", "Two to four capital letters, e.g. ZWL.")],
-        help_text="Pinyin initials, two to four capital letters. Never the full name.",
+        validators=[RegexValidator(r"^[A-Z]{2,4}$", _("Two to four capital letters, e.g. ZWL."))],
+        help_text=_("Pinyin initials, two to four capital letters. Never the full name."),
     )
-    sex = models.CharField(max_length=1, choices=Sex.choices)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     year_of_birth = models.PositiveSmallIntegerField(
+        _("year of birth"),
         validators=[MinValueValidator(1900), MaxValueValidator(2100)],
-        help_text="Year only: the full date of birth is not needed and not stored.",
+        help_text=_("Year only: the full date of birth is not needed and not stored."),
     )
     consent_date = models.DateField(
-        "date informed consent signed",
-        help_text="Must precede every study procedure (ICH GCP 4.8).",
+        _("date informed consent signed"),
+        help_text=_("Must precede every study procedure (ICH GCP 4.8)."),
     )
 
     objects = PatientQuerySet.as_manager()
 
     class Meta(ClinicalRecord.Meta):
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
         ordering = ["site__code", "site_serial"]
         permissions = [("view_audit_trail", "Can view the audit trail across patients")]
         constraints = [
@@ -85,7 +91,7 @@ class Patient(ClinicalRecord):
         return self.screening_number
 
 
-YES_NO = [(True, "Yes"), (False, "No")]
+YES_NO = [(True, _("Yes")), (False, _("No"))]
 
 
 class Eligibility(ClinicalRecord):
@@ -96,47 +102,53 @@ class Eligibility(ClinicalRecord):
     crf.eligibility decides whether they make the patient eligible.
     """
 
-    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="eligibility")
-    assessment_date = models.DateField()
+    patient = models.OneToOneField(
+        Patient, on_delete=models.PROTECT, related_name="eligibility", verbose_name=_("patient")
+    )
+    assessment_date = models.DateField(_("assessment date"))
     # Inclusion [protocol]
-    age_18_or_over = models.BooleanField("Age ≥ 18 years", choices=YES_NO, null=True)
-    ecog_0_1 = models.BooleanField("ECOG performance status 0–1", choices=YES_NO, null=True)
+    age_18_or_over = models.BooleanField(_("Age ≥ 18 years"), choices=YES_NO, null=True)
+    ecog_0_1 = models.BooleanField(_("ECOG performance status 0–1"), choices=YES_NO, null=True)
     histology_escc = models.BooleanField(
-        "Histologically proven esophageal squamous cell carcinoma", choices=YES_NO, null=True
+        _("Histologically proven esophageal squamous cell carcinoma"), choices=YES_NO, null=True
     )
     # Exclusion [protocol]
     polymetastatic_or_induced_history = models.BooleanField(
-        "History of polymetastatic disease, or oligometastatic only after systemic therapy (induced)",
+        _("History of polymetastatic disease, or oligometastatic only after systemic therapy (induced)"),
         choices=YES_NO,
         null=True,
     )
     perforation_or_active_hemorrhage = models.BooleanField(
-        "Esophageal perforation or active hemorrhage", choices=YES_NO, null=True
+        _("Esophageal perforation or active hemorrhage"), choices=YES_NO, null=True
     )
     progression_on_prior_anti_pd1 = models.BooleanField(
-        "Disease progression during prior anti-PD-1 therapy", choices=YES_NO, null=True
+        _("Disease progression during prior anti-PD-1 therapy"), choices=YES_NO, null=True
     )
     # Further criteria [default, ESO-Shanghai13]
     primary_controlled_or_treatable = models.BooleanField(
-        "Primary tumour controlled or treatable", choices=YES_NO, null=True
+        _("Primary tumour controlled or treatable"), choices=YES_NO, null=True
     )
     lesions_amenable_to_local_treatment = models.BooleanField(
-        "All lesions amenable to local treatment", choices=YES_NO, null=True
+        _("All lesions amenable to local treatment"), choices=YES_NO, null=True
     )
     adequate_organ_function = models.BooleanField(
-        "Adequate organ function",
+        _("Adequate organ function"),
         choices=YES_NO,
         null=True,
-        help_text="ANC ≥ 1.5×10⁹/L, platelets ≥ 100×10⁹/L, Hb ≥ 9 g/dL, bilirubin ≤ 1.5×ULN, "
-        "ALT/AST ≤ 2.5×ULN, creatinine ≤ 1.5×ULN or CrCl > 60 mL/min [default].",
+        help_text=_(
+            "ANC ≥ 1.5×10⁹/L, platelets ≥ 100×10⁹/L, Hb ≥ 9 g/dL, bilirubin ≤ 1.5×ULN, "
+            "ALT/AST ≤ 2.5×ULN, creatinine ≤ 1.5×ULN or CrCl > 60 mL/min [default]."
+        ),
     )
     active_autoimmune_disease = models.BooleanField(
-        "Active autoimmune disease needing systemic treatment in the past 2 years", choices=YES_NO, null=True
+        _("Active autoimmune disease needing systemic treatment in the past 2 years"), choices=YES_NO, null=True
     )
     systemic_steroids_over_10mg = models.BooleanField(
-        "Systemic steroids > 10 mg/day prednisone equivalent", choices=YES_NO, null=True
+        _("Systemic steroids > 10 mg/day prednisone equivalent"), choices=YES_NO, null=True
     )
-    screen_failure_reason = models.TextField(blank=True, max_length=protocol.FREE_TEXT_MAX_CHARS.value)
+    screen_failure_reason = models.TextField(
+        _("screen failure reason"), blank=True, max_length=protocol.FREE_TEXT_MAX_CHARS.value
+    )
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -144,36 +156,38 @@ class Eligibility(ClinicalRecord):
         editable=False,
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name=_("confirmed by"),
     )
-    confirmed_on = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmed_on = models.DateTimeField(_("confirmed on"), null=True, blank=True, editable=False)
 
     objects = PatientRecordQuerySet.as_manager()
 
     class Meta(ClinicalRecord.Meta):
-        verbose_name_plural = "eligibility"
+        verbose_name = _("eligibility")
+        verbose_name_plural = _("eligibility")
         permissions = [("confirm_eligibility", "Can confirm eligibility as investigator")]
         constraints = [*ClinicalRecord.Meta.constraints, free_text_limit("screen_failure_reason")]
 
     def __str__(self):
-        return f"Eligibility {self.patient}"
+        return _("Eligibility %(patient)s") % {"patient": self.patient}
 
 
 class PrimaryLocation(models.TextChoices):
-    CERVICAL = "cervical", "Cervical"
-    UPPER = "upper", "Upper thoracic"
-    MIDDLE = "middle", "Middle thoracic"
-    LOWER = "lower", "Lower thoracic"
+    CERVICAL = "cervical", _("Cervical")
+    UPPER = "upper", _("Upper thoracic")
+    MIDDLE = "middle", _("Middle thoracic")
+    LOWER = "lower", _("Lower thoracic")
 
 
 class Baseline(ClinicalRecord):
     """Baseline disease characteristics; the stratification factors are read from here."""
 
     class Ecog(models.IntegerChoices):
-        E0 = 0, "0 – fully active"
-        E1 = 1, "1 – restricted in strenuous activity"
-        E2 = 2, "2 – ambulatory, capable of self-care"
-        E3 = 3, "3 – limited self-care"
-        E4 = 4, "4 – completely disabled"
+        E0 = 0, _("0 – fully active")
+        E1 = 1, _("1 – restricted in strenuous activity")
+        E2 = 2, _("2 – ambulatory, capable of self-care")
+        E3 = 3, _("3 – limited self-care")
+        E4 = 4, _("4 – completely disabled")
 
     # Labels spelled as AJCC writes them (TextChoices would otherwise title-case "T1a" to "T1A").
     class T(models.TextChoices):
@@ -195,45 +209,48 @@ class Baseline(ClinicalRecord):
         N3 = "N3", "N3"
 
     class PrimaryStatus(models.TextChoices):
-        CONTROLLED = "controlled", "Controlled (previously treated)"
-        UNTREATED = "untreated", "Untreated"
+        CONTROLLED = "controlled", _("Controlled (previously treated)")
+        UNTREATED = "untreated", _("Untreated")
 
     class MetastasisTiming(models.TextChoices):
-        SYNCHRONOUS = "synchronous", "Synchronous"
-        METACHRONOUS = "metachronous", "Metachronous"
+        SYNCHRONOUS = "synchronous", _("Synchronous")
+        METACHRONOUS = "metachronous", _("Metachronous")
 
     class BestResponse(models.TextChoices):
-        CR = "CR", "CR – complete response"
-        PR = "PR", "PR – partial response"
-        SD = "SD", "SD – stable disease"
-        PD = "PD", "PD – progressive disease"
-        NE = "NE", "NE – not evaluable"
+        CR = "CR", _("CR – complete response")
+        PR = "PR", _("PR – partial response")
+        SD = "SD", _("SD – stable disease")
+        PD = "PD", _("PD – progressive disease")
+        NE = "NE", _("NE – not evaluable")
 
     class Line(models.IntegerChoices):
-        FIRST = 1, "First line"
-        SECOND = 2, "Second line"
+        FIRST = 1, _("First line")
+        SECOND = 2, _("Second line")
 
-    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="baseline")
-    ecog = models.PositiveSmallIntegerField("ECOG performance status", choices=Ecog.choices)
-    histological_diagnosis_date = models.DateField("date of histological diagnosis")
-    primary_location = models.CharField(max_length=10, choices=PrimaryLocation.choices)
-    clinical_t = models.CharField("clinical T (AJCC 8th)", max_length=3, choices=T.choices)
-    clinical_n = models.CharField("clinical N (AJCC 8th)", max_length=2, choices=N.choices)
-    primary_status = models.CharField("primary tumour status", max_length=10, choices=PrimaryStatus.choices)
+    patient = models.OneToOneField(
+        Patient, on_delete=models.PROTECT, related_name="baseline", verbose_name=_("patient")
+    )
+    ecog = models.PositiveSmallIntegerField(_("ECOG performance status"), choices=Ecog.choices)
+    histological_diagnosis_date = models.DateField(_("date of histological diagnosis"))
+    primary_location = models.CharField(_("primary location"), max_length=10, choices=PrimaryLocation.choices)
+    clinical_t = models.CharField(_("clinical T (AJCC 8th)"), max_length=3, choices=T.choices)
+    clinical_n = models.CharField(_("clinical N (AJCC 8th)"), max_length=2, choices=N.choices)
+    primary_status = models.CharField(_("primary tumour status"), max_length=10, choices=PrimaryStatus.choices)
     pdl1_cps = models.PositiveSmallIntegerField(
-        "PD-L1 CPS", null=True, blank=True, validators=[MaxValueValidator(100)], help_text="Optional."
+        "PD-L1 CPS", null=True, blank=True, validators=[MaxValueValidator(100)], help_text=_("Optional.")
     )
-    metastasis_timing = models.CharField("metastases", max_length=12, choices=MetastasisTiming.choices)
-    prior_anti_pd1 = models.BooleanField("prior anti-PD-1 exposure", choices=YES_NO)
+    metastasis_timing = models.CharField(_("metastases"), max_length=12, choices=MetastasisTiming.choices)
+    prior_anti_pd1 = models.BooleanField(_("prior anti-PD-1 exposure"), choices=YES_NO)
     prior_anti_pd1_best_response = models.CharField(
-        "best response to prior anti-PD-1", max_length=2, choices=BestResponse.choices, blank=True
+        _("best response to prior anti-PD-1"), max_length=2, choices=BestResponse.choices, blank=True
     )
-    systemic_therapy_line = models.PositiveSmallIntegerField("line of systemic therapy", choices=Line.choices)
+    systemic_therapy_line = models.PositiveSmallIntegerField(_("line of systemic therapy"), choices=Line.choices)
 
     objects = PatientRecordQuerySet.as_manager()
 
     class Meta(ClinicalRecord.Meta):
-        verbose_name_plural = "baseline"
+        verbose_name = _("baseline")
+        verbose_name_plural = _("baseline")
         constraints = [
             *ClinicalRecord.Meta.constraints,
             models.CheckConstraint(condition=models.Q(ecog__lte=4), name="ecog_0_to_4"),
@@ -247,74 +264,83 @@ class Baseline(ClinicalRecord):
         ]
 
     def __str__(self):
-        return f"Baseline {self.patient}"
+        return _("Baseline %(patient)s") % {"patient": self.patient}
 
 
 class Organ(models.TextChoices):
-    LUNG = "lung", "Lung"
-    LIVER = "liver", "Liver"
-    BONE = "bone", "Bone"
-    ADRENAL = "adrenal", "Adrenal"
-    BRAIN = "brain", "Brain"
-    NON_REGIONAL_LN = "non_regional_ln", "Non-regional lymph node"
-    REGIONAL_LN = "regional_ln", "Regional lymph nodes (count as one)"
-    OTHER = "other", "Other (specify)"
+    LUNG = "lung", _("Lung")
+    LIVER = "liver", _("Liver")
+    BONE = "bone", _("Bone")
+    ADRENAL = "adrenal", _("Adrenal")
+    BRAIN = "brain", _("Brain")
+    NON_REGIONAL_LN = "non_regional_ln", _("Non-regional lymph node")
+    REGIONAL_LN = "regional_ln", _("Regional lymph nodes (count as one)")
+    OTHER = "other", _("Other (specify)")
 
 
 class ImagingMethod(models.TextChoices):
     CT = "ct", "CT"
     MRI = "mri", "MRI"
     PET_CT = "pet_ct", "PET-CT"
-    US = "us", "Ultrasound"
-    BONE_SCAN = "bone_scan", "Bone scan"
+    US = "us", _("Ultrasound")
+    BONE_SCAN = "bone_scan", _("Bone scan")
 
 
 class MetastaticLesion(ClinicalRecord):
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="lesions")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="lesions", verbose_name=_("patient"))
     label = models.CharField(
+        _("label"),
         max_length=3,
         editable=False,
-        help_text="L1, L2 … in order of entry; a voided lesion's label is not reused.",
+        help_text=_("L1, L2 … in order of entry; a voided lesion's label is not reused."),
     )
-    organ = models.CharField(max_length=16, choices=Organ.choices)
-    organ_other = models.CharField("other organ", max_length=100, blank=True)
-    location = models.CharField(max_length=200, help_text="e.g. right lower lobe, segment VII, T10 vertebra.")
+    organ = models.CharField(_("organ"), max_length=16, choices=Organ.choices)
+    organ_other = models.CharField(_("other organ"), max_length=100, blank=True)
+    location = models.CharField(
+        _("location"), max_length=200, help_text=_("e.g. right lower lobe, segment VII, T10 vertebra.")
+    )
     longest_diameter_mm = models.DecimalField(
-        "longest diameter (mm)",
+        _("longest diameter (mm)"),
         max_digits=5,
         decimal_places=1,
         validators=[MinValueValidator(1), MaxValueValidator(300)],
     )
-    imaging_method = models.CharField(max_length=10, choices=ImagingMethod.choices)
-    imaging_date = models.DateField()
+    imaging_method = models.CharField(_("imaging method"), max_length=10, choices=ImagingMethod.choices)
+    imaging_date = models.DateField(_("imaging date"))
     short_axis_mm = models.DecimalField(
-        "short axis (mm)",
+        _("short axis (mm)"),
         max_digits=5,
         decimal_places=1,
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(300)],
-        help_text="Lymph nodes only (RECIST 1.1): target from 15 mm, pathological 10–15 mm, normal below 10 mm.",
+        help_text=_("Lymph nodes only (RECIST 1.1): target from 15 mm, pathological 10–15 mm, normal below 10 mm."),
     )
     bone_soft_tissue_mm = models.DecimalField(
-        "soft-tissue component (mm)",
+        _("soft-tissue component (mm)"),
         max_digits=5,
         decimal_places=1,
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(300)],
-        help_text="Bone only: a lytic or mixed lesion's soft-tissue component. Without one ≥ 10 mm it is not a target.",
+        help_text=_(
+            "Bone only: a lytic or mixed lesion's soft-tissue component. Without one ≥ 10 mm it is not a target."
+        ),
     )
     previously_irradiated = models.BooleanField(
-        default=False, help_text="In a previously irradiated field: a target only if it has progressed since."
+        _("previously irradiated"),
+        default=False,
+        help_text=_("In a previously irradiated field: a target only if it has progressed since."),
     )
-    progressed_since_irradiation = models.BooleanField(default=False)
-    pathologically_confirmed = models.BooleanField(choices=YES_NO, default=False)
-    target_lesion = models.BooleanField("RECIST target lesion", choices=YES_NO, default=False)
+    progressed_since_irradiation = models.BooleanField(_("progressed since irradiation"), default=False)
+    pathologically_confirmed = models.BooleanField(_("pathologically confirmed"), choices=YES_NO, default=False)
+    target_lesion = models.BooleanField(_("RECIST target lesion"), choices=YES_NO, default=False)
 
     objects = PatientRecordQuerySet.as_manager()
 
     class Meta(ClinicalRecord.Meta):
+        verbose_name = _("metastatic lesion")
+        verbose_name_plural = _("metastatic lesions")
         ordering = ["patient", "label"]
         constraints = [
             *ClinicalRecord.Meta.constraints,
@@ -391,51 +417,59 @@ class TreatmentCycle(ClinicalRecord):
     day 1 (crf.schedule), not stored.
     """
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cycles")
-    cycle_number = models.PositiveSmallIntegerField(editable=False)
-    day1_date = models.DateField("day 1 (date given or due)")
-    given = models.BooleanField("cycle given", choices=YES_NO, default=True)
-    not_given_reason = models.CharField(max_length=200, blank=True)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cycles", verbose_name=_("patient"))
+    cycle_number = models.PositiveSmallIntegerField(_("cycle number"), editable=False)
+    day1_date = models.DateField(_("day 1 (date given or due)"))
+    given = models.BooleanField(_("cycle given"), choices=YES_NO, default=True)
+    not_given_reason = models.CharField(_("not given reason"), max_length=200, blank=True)
     anti_pd1_agent = models.CharField(
-        "anti-PD-1 agent", max_length=20, blank=True, choices=_choices(protocol.ANTI_PD1_AGENTS.value)
+        _("anti-PD-1 agent"), max_length=20, blank=True, choices=_choices(protocol.ANTI_PD1_AGENTS.value)
     )
-    anti_pd1_dose_mg = models.DecimalField("anti-PD-1 dose (mg)", max_digits=6, decimal_places=1, null=True, blank=True)
-    chemotherapy_given = models.BooleanField(choices=YES_NO, default=False)
+    anti_pd1_dose_mg = models.DecimalField(
+        _("anti-PD-1 dose (mg)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    chemotherapy_given = models.BooleanField(_("chemotherapy given"), choices=YES_NO, default=False)
     chemo_agent_1 = models.CharField(
-        "chemotherapy agent 1",
+        _("chemotherapy agent 1"),
         max_length=20,
         blank=True,
         choices=_choices(protocol.CHEMOTHERAPY_AGENTS.value),
     )
-    chemo_dose_1 = models.DecimalField("dose 1 (mg/m² or AUC)", max_digits=7, decimal_places=1, null=True, blank=True)
+    chemo_dose_1 = models.DecimalField(
+        _("dose 1 (mg/m² or AUC)"), max_digits=7, decimal_places=1, null=True, blank=True
+    )
     chemo_agent_2 = models.CharField(
-        "chemotherapy agent 2",
+        _("chemotherapy agent 2"),
         max_length=20,
         blank=True,
         choices=_choices(protocol.CHEMOTHERAPY_AGENTS.value),
     )
-    chemo_dose_2 = models.DecimalField("dose 2 (mg/m² or AUC)", max_digits=7, decimal_places=1, null=True, blank=True)
-    weight_kg = models.DecimalField("weight (kg)", max_digits=4, decimal_places=1, null=True, blank=True)
-    bsa_m2 = models.DecimalField("body surface area (m²)", max_digits=3, decimal_places=2, null=True, blank=True)
-    unusual_values_confirmed = models.BooleanField(
-        "confirm unusual values",
-        default=False,
-        help_text="Ticked by the nurse when a dose, weight or body surface area outside the usual range is correct.",
+    chemo_dose_2 = models.DecimalField(
+        _("dose 2 (mg/m² or AUC)"), max_digits=7, decimal_places=1, null=True, blank=True
     )
-    delayed = models.BooleanField(choices=YES_NO, default=False)
-    delay_reason = models.CharField(max_length=200, blank=True)
-    dose_reduced = models.BooleanField(choices=YES_NO, default=False)
-    dose_reduction_reason = models.CharField(max_length=200, blank=True)
+    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=4, decimal_places=1, null=True, blank=True)
+    bsa_m2 = models.DecimalField(_("body surface area (m²)"), max_digits=3, decimal_places=2, null=True, blank=True)
+    unusual_values_confirmed = models.BooleanField(
+        _("confirm unusual values"),
+        default=False,
+        help_text=_("Ticked by the nurse when a dose, weight or body surface area outside the usual range is correct."),
+    )
+    delayed = models.BooleanField(_("delayed"), choices=YES_NO, default=False)
+    delay_reason = models.CharField(_("delay reason"), max_length=200, blank=True)
+    dose_reduced = models.BooleanField(_("dose reduced"), choices=YES_NO, default=False)
+    dose_reduction_reason = models.CharField(_("dose reduction reason"), max_length=200, blank=True)
     deviation_reason = models.CharField(
-        "reason day 1 is outside the window",
+        _("reason day 1 is outside the window"),
         max_length=200,
         blank=True,
-        help_text="Required when day 1 falls outside the protocol window: recorded as a protocol deviation.",
+        help_text=_("Required when day 1 falls outside the protocol window: recorded as a protocol deviation."),
     )
 
     objects = PatientRecordQuerySet.as_manager()
 
     class Meta(ClinicalRecord.Meta):
+        verbose_name = _("treatment cycle")
+        verbose_name_plural = _("treatment cycles")
         ordering = ["patient", "cycle_number"]
         constraints = [
             *ClinicalRecord.Meta.constraints,
@@ -466,7 +500,7 @@ class TreatmentCycle(ClinicalRecord):
         ]
 
     def __str__(self):
-        return f"{self.patient} cycle {self.cycle_number}"
+        return _("%(patient)s cycle %(number)s") % {"patient": self.patient, "number": self.cycle_number}
 
 
 class LesionRecordQuerySet(models.QuerySet):
@@ -480,44 +514,48 @@ class LocalIntervention(ClinicalRecord):
     """Radiotherapy, surgery or ablation of one metastatic lesion (PROTOCOL.md, Treatment)."""
 
     class Modality(models.TextChoices):
-        RADIOTHERAPY = "radiotherapy", "Radiotherapy"
-        SURGERY = "surgery", "Surgery"
-        ABLATION = "ablation", "Ablation"
+        RADIOTHERAPY = "radiotherapy", _("Radiotherapy")
+        SURGERY = "surgery", _("Surgery")
+        ABLATION = "ablation", _("Ablation")
 
     class Intent(models.TextChoices):
-        PROTOCOL = "protocol", "Protocol local intervention (combined arm)"
-        PALLIATIVE = "palliative", "Palliative / at progression (not a protocol intervention)"
+        PROTOCOL = "protocol", _("Protocol local intervention (combined arm)")
+        PALLIATIVE = "palliative", _("Palliative / at progression (not a protocol intervention)")
 
     class RtTechnique(models.TextChoices):
         SBRT = "sbrt", "SBRT"
         IMRT = "imrt", "IMRT"
         CRT_3D = "3dcrt", "3D-CRT"
-        OTHER = "other", "Other"
+        OTHER = "other", _("Other")
 
     class Margin(models.TextChoices):
         R0, R1, R2 = "R0", "R1", "R2"
 
     class AblationType(models.TextChoices):
-        RFA = "rfa", "Radiofrequency (RFA)"
-        MWA = "mwa", "Microwave (MWA)"
-        CRYO = "cryo", "Cryoablation"
+        RFA = "rfa", _("Radiofrequency (RFA)")
+        MWA = "mwa", _("Microwave (MWA)")
+        CRYO = "cryo", _("Cryoablation")
 
-    lesion = models.ForeignKey(MetastaticLesion, on_delete=models.PROTECT, related_name="interventions")
-    modality = models.CharField(max_length=12, choices=Modality.choices)
-    intent = models.CharField(max_length=10, choices=Intent.choices)
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
-    rt_technique = models.CharField("RT technique", max_length=6, choices=RtTechnique.choices, blank=True)
-    total_dose_gy = models.DecimalField("total dose (Gy)", max_digits=5, decimal_places=2, null=True, blank=True)
-    fractions = models.PositiveSmallIntegerField("number of fractions", null=True, blank=True)
-    surgery_procedure = models.CharField(max_length=200, blank=True)
-    resection_margin = models.CharField(max_length=2, choices=Margin.choices, blank=True)
-    ablation_type = models.CharField(max_length=4, choices=AblationType.choices, blank=True)
-    ablation_sessions = models.PositiveSmallIntegerField(null=True, blank=True)
-    completed_as_planned = models.BooleanField(choices=YES_NO, default=True)
-    not_completed_reason = models.CharField(max_length=200, blank=True)
+    lesion = models.ForeignKey(
+        MetastaticLesion, on_delete=models.PROTECT, related_name="interventions", verbose_name=_("lesion")
+    )
+    modality = models.CharField(_("modality"), max_length=12, choices=Modality.choices)
+    intent = models.CharField(_("intent"), max_length=10, choices=Intent.choices)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    rt_technique = models.CharField(_("RT technique"), max_length=6, choices=RtTechnique.choices, blank=True)
+    total_dose_gy = models.DecimalField(_("total dose (Gy)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    fractions = models.PositiveSmallIntegerField(_("number of fractions"), null=True, blank=True)
+    surgery_procedure = models.CharField(_("surgery procedure"), max_length=200, blank=True)
+    resection_margin = models.CharField(_("resection margin"), max_length=2, choices=Margin.choices, blank=True)
+    ablation_type = models.CharField(_("ablation type"), max_length=4, choices=AblationType.choices, blank=True)
+    ablation_sessions = models.PositiveSmallIntegerField(_("ablation sessions"), null=True, blank=True)
+    completed_as_planned = models.BooleanField(_("completed as planned"), choices=YES_NO, default=True)
+    not_completed_reason = models.CharField(_("not completed reason"), max_length=200, blank=True)
 
     class Meta(ClinicalRecord.Meta):
+        verbose_name = _("local intervention")
+        verbose_name_plural = _("local interventions")
         ordering = ["lesion", "start_date"]
         constraints = [
             *ClinicalRecord.Meta.constraints,
@@ -575,61 +613,71 @@ class TumourAssessment(ClinicalRecord):
     non-target response is derived from each non-target lesion's status, stored with it on save."""
 
     class NonTarget(models.TextChoices):
-        CR = "cr", "Complete response (all disappeared)"
-        NON_CR_NON_PD = "non_cr_non_pd", "Non-CR / non-PD"
-        PD = "pd", "Unequivocal progression"
-        NE = "ne", "Not evaluated"
-        ABSENT = "absent", "No non-target lesions"
+        CR = "cr", _("Complete response (all disappeared)")
+        NON_CR_NON_PD = "non_cr_non_pd", _("Non-CR / non-PD")
+        PD = "pd", _("Unequivocal progression")
+        NE = "ne", _("Not evaluated")
+        ABSENT = "absent", _("No non-target lesions")
 
     class Response(models.TextChoices):
-        CR = recist.CR, "CR – complete response"
-        PR = recist.PR, "PR – partial response"
-        SD = recist.SD, "SD – stable disease"
-        NON_CR_NON_PD = recist.NON_CR_NON_PD, "Non-CR/non-PD (non-target disease only)"
-        PD = recist.PD, "PD – progressive disease"
-        NE = recist.NE, "NE – not evaluable"
+        CR = recist.CR, _("CR – complete response")
+        PR = recist.PR, _("PR – partial response")
+        SD = recist.SD, _("SD – stable disease")
+        NON_CR_NON_PD = recist.NON_CR_NON_PD, _("Non-CR/non-PD (non-target disease only)")
+        PD = recist.PD, _("PD – progressive disease")
+        NE = recist.NE, _("NE – not evaluable")
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments")
-    assessment_date = models.DateField()
-    imaging_method = models.CharField(max_length=10, choices=ImagingMethod.choices)
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("patient")
+    )
+    assessment_date = models.DateField(_("assessment date"))
+    imaging_method = models.CharField(_("imaging method"), max_length=10, choices=ImagingMethod.choices)
     non_target_status = models.CharField(
-        "non-target response",
+        _("non-target response"),
         max_length=14,
         choices=NonTarget.choices,
-        help_text="Derived from each non-target lesion's status (crf.recist.non_target_response).",
+        help_text=_("Derived from each non-target lesion's status (crf.recist.non_target_response)."),
     )
-    new_lesions = models.BooleanField(choices=YES_NO, default=False)
-    overall_response = models.CharField("overall response (investigator)", max_length=13, choices=Response.choices)
+    new_lesions = models.BooleanField(_("new lesions"), choices=YES_NO, default=False)
+    overall_response = models.CharField(_("overall response (investigator)"), max_length=13, choices=Response.choices)
 
     objects = PatientRecordQuerySet.as_manager()
 
     class Meta(ClinicalRecord.Meta):
+        verbose_name = _("tumour assessment")
+        verbose_name_plural = _("tumour assessments")
         ordering = ["patient", "assessment_date"]
 
     def __str__(self):
-        return f"{self.patient} assessment {self.assessment_date}"
+        return _("%(patient)s assessment %(date)s") % {"patient": self.patient, "date": self.assessment_date}
 
 
 class TargetMeasurement(models.Model):
     """One target lesion's longest diameter at one assessment; audited with its own history."""
 
-    assessment = models.ForeignKey(TumourAssessment, on_delete=models.PROTECT, related_name="measurements")
-    lesion = models.ForeignKey(MetastaticLesion, on_delete=models.PROTECT, related_name="measurements")
+    assessment = models.ForeignKey(
+        TumourAssessment, on_delete=models.PROTECT, related_name="measurements", verbose_name=_("assessment")
+    )
+    lesion = models.ForeignKey(
+        MetastaticLesion, on_delete=models.PROTECT, related_name="measurements", verbose_name=_("lesion")
+    )
     diameter_mm = models.DecimalField(
-        "longest diameter (mm)",
+        _("longest diameter (mm)"),
         max_digits=5,
         decimal_places=1,
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(300)],
-        help_text="0 when the lesion has disappeared; empty when it was not assessed. A node: its short axis.",
+        help_text=_("0 when the lesion has disappeared; empty when it was not assessed. A node: its short axis."),
     )
     too_small = models.BooleanField(
-        "too small to measure", default=False, help_text="Present but too small to measure: counts as 5 mm."
+        _("too small to measure"), default=False, help_text=_("Present but too small to measure: counts as 5 mm.")
     )
     history = audited_history()
 
     class Meta:
+        verbose_name = _("target measurement")
+        verbose_name_plural = _("target measurements")
         constraints = [
             models.UniqueConstraint(fields=["assessment", "lesion"], name="one_measurement_per_lesion"),
             models.CheckConstraint(
@@ -643,7 +691,8 @@ class TargetMeasurement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.lesion.label}: {'too small' if self.too_small else f'{self.diameter_mm} mm'}"
+        value = _("too small") if self.too_small else f"{self.diameter_mm} mm"
+        return f"{self.lesion.label}: {value}"
 
 
 class NonTargetStatus(models.Model):
@@ -651,18 +700,23 @@ class NonTargetStatus(models.Model):
     and each lesion's own progression (local control) are derived from these."""
 
     class Status(models.TextChoices):
-        PRESENT = recist.PRESENT, "Present"
-        ABSENT = recist.ABSENT, "Absent (a node: normal, < 10 mm short axis)"
-        PROGRESSION = recist.PROGRESSION, "Unequivocal progression"
-        NOT_EVALUATED = recist.NOT_EVALUATED, "Not evaluated"
+        PRESENT = recist.PRESENT, _("Present")
+        ABSENT = recist.ABSENT, _("Absent (a node: normal, < 10 mm short axis)")
+        PROGRESSION = recist.PROGRESSION, _("Unequivocal progression")
+        NOT_EVALUATED = recist.NOT_EVALUATED, _("Not evaluated")
 
-    assessment = models.ForeignKey(TumourAssessment, on_delete=models.PROTECT, related_name="non_target_statuses")
-    lesion = models.ForeignKey(MetastaticLesion, on_delete=models.PROTECT, related_name="non_target_statuses")
-    status = models.CharField(max_length=13, choices=Status.choices)
+    assessment = models.ForeignKey(
+        TumourAssessment, on_delete=models.PROTECT, related_name="non_target_statuses", verbose_name=_("assessment")
+    )
+    lesion = models.ForeignKey(
+        MetastaticLesion, on_delete=models.PROTECT, related_name="non_target_statuses", verbose_name=_("lesion")
+    )
+    status = models.CharField(_("status"), max_length=13, choices=Status.choices)
     history = audited_history()
 
     class Meta:
-        verbose_name_plural = "non-target statuses"
+        verbose_name = _("non target status")
+        verbose_name_plural = _("non-target statuses")
         constraints = [
             models.UniqueConstraint(fields=["assessment", "lesion"], name="one_status_per_non_target"),
         ]
@@ -673,32 +727,34 @@ class NonTargetStatus(models.Model):
 
 class FollowUp(ClinicalRecord):
     class VitalStatus(models.TextChoices):
-        ALIVE = "alive", "Alive"
-        DEAD = "dead", "Dead"
-        LOST = "lost", "Lost to follow-up"
+        ALIVE = "alive", _("Alive")
+        DEAD = "dead", _("Dead")
+        LOST = "lost", _("Lost to follow-up")
 
     class DeathCause(models.TextChoices):
-        PROGRESSION = "progression", "Disease progression"
-        TREATMENT = "treatment", "Treatment-related"
-        OTHER = "other", "Other (specify)"
+        PROGRESSION = "progression", _("Disease progression")
+        TREATMENT = "treatment", _("Treatment-related")
+        OTHER = "other", _("Other (specify)")
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="follow_ups")
-    contact_date = models.DateField()
-    vital_status = models.CharField(max_length=5, choices=VitalStatus.choices)
-    death_date = models.DateField(null=True, blank=True)
-    death_cause = models.CharField(max_length=12, choices=DeathCause.choices, blank=True)
-    death_cause_other = models.CharField("other cause of death", max_length=200, blank=True)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("patient"))
+    contact_date = models.DateField(_("contact date"))
+    vital_status = models.CharField(_("vital status"), max_length=5, choices=VitalStatus.choices)
+    death_date = models.DateField(_("death date"), null=True, blank=True)
+    death_cause = models.CharField(_("death cause"), max_length=12, choices=DeathCause.choices, blank=True)
+    death_cause_other = models.CharField(_("other cause of death"), max_length=200, blank=True)
     subsequent_therapy = models.TextField(
-        "subsequent anti-cancer therapy (free text, before the new anticancer therapy form)",
+        _("subsequent anti-cancer therapy (free text, before the new anticancer therapy form)"),
         blank=True,
         editable=False,
         max_length=protocol.FREE_TEXT_MAX_CHARS.value,
-        help_text="Kept as entered; new therapy is now recorded on the new anticancer therapy form.",
+        help_text=_("Kept as entered; new therapy is now recorded on the new anticancer therapy form."),
     )
 
     objects = PatientRecordQuerySet.as_manager()
 
     class Meta(ClinicalRecord.Meta):
+        verbose_name = _("follow up")
+        verbose_name_plural = _("follow ups")
         ordering = ["patient", "contact_date"]
         constraints = [
             *ClinicalRecord.Meta.constraints,
@@ -723,7 +779,7 @@ class FollowUp(ClinicalRecord):
         ]
 
     def __str__(self):
-        return f"{self.patient} follow-up {self.contact_date}"
+        return _("%(patient)s follow-up %(date)s") % {"patient": self.patient, "date": self.contact_date}
 
 
 class NewAnticancerTherapy(ClinicalRecord):
@@ -731,30 +787,32 @@ class NewAnticancerTherapy(ClinicalRecord):
     censors PFS at the last adequate assessment before it (FDA 2018)."""
 
     class TherapyType(models.TextChoices):
-        SYSTEMIC = "systemic", "Systemic therapy"
-        RADIOTHERAPY = "radiotherapy", "Radiotherapy"
-        SURGERY = "surgery", "Surgery"
-        ABLATION = "ablation", "Ablation"
-        OTHER = "other", "Other"
+        SYSTEMIC = "systemic", _("Systemic therapy")
+        RADIOTHERAPY = "radiotherapy", _("Radiotherapy")
+        SURGERY = "surgery", _("Surgery")
+        ABLATION = "ablation", _("Ablation")
+        OTHER = "other", _("Other")
 
     class Intent(models.TextChoices):
-        DISEASE_DIRECTED = "disease_directed", "Disease-directed (e.g. next line, at progression)"
-        PALLIATIVE = "palliative", "Palliative (symptom control)"
+        DISEASE_DIRECTED = "disease_directed", _("Disease-directed (e.g. next line, at progression)")
+        PALLIATIVE = "palliative", _("Palliative (symptom control)")
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="new_therapies")
-    therapy_type = models.CharField("type", max_length=12, choices=TherapyType.choices)
-    description = models.CharField(
-        "agent(s) or procedure", max_length=200, help_text="e.g. docetaxel; palliative RT to T8 vertebra."
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="new_therapies", verbose_name=_("patient")
     )
-    start_date = models.DateField()
-    intent = models.CharField(max_length=16, choices=Intent.choices)
+    therapy_type = models.CharField(_("type"), max_length=12, choices=TherapyType.choices)
+    description = models.CharField(
+        _("agent(s) or procedure"), max_length=200, help_text=_("e.g. docetaxel; palliative RT to T8 vertebra.")
+    )
+    start_date = models.DateField(_("start date"))
+    intent = models.CharField(_("intent"), max_length=16, choices=Intent.choices)
 
     objects = PatientRecordQuerySet.as_manager()
 
     class Meta(ClinicalRecord.Meta):
         ordering = ["patient", "start_date"]
-        verbose_name = "new anticancer therapy"
-        verbose_name_plural = "new anticancer therapies"
+        verbose_name = _("new anticancer therapy")
+        verbose_name_plural = _("new anticancer therapies")
         constraints = [
             *ClinicalRecord.Meta.constraints,
             models.CheckConstraint(condition=~models.Q(description=""), name="new_therapy_described"),
@@ -765,41 +823,47 @@ class NewAnticancerTherapy(ClinicalRecord):
 
 
 class EndReason(models.TextChoices):
-    COMPLETED = "completed", "Completed 2 years of treatment"
-    PROGRESSION = "progression", "Disease progression"
-    TOXICITY = "toxicity", "Unacceptable toxicity"
-    WITHDRAWAL = "withdrawal", "Withdrawal of consent"
-    DEATH = "death", "Death"
-    LOST = "lost", "Lost to follow-up"
-    INVESTIGATOR = "investigator", "Investigator decision"
-    SCREEN_FAILURE = "screen_failure", "Screen failure (never randomized)"
+    COMPLETED = "completed", _("Completed 2 years of treatment")
+    PROGRESSION = "progression", _("Disease progression")
+    TOXICITY = "toxicity", _("Unacceptable toxicity")
+    WITHDRAWAL = "withdrawal", _("Withdrawal of consent")
+    DEATH = "death", _("Death")
+    LOST = "lost", _("Lost to follow-up")
+    INVESTIGATOR = "investigator", _("Investigator decision")
+    SCREEN_FAILURE = "screen_failure", _("Screen failure (never randomized)")
 
 
 class EndOfTreatment(ClinicalRecord):
-    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="end_of_treatment")
-    end_date = models.DateField("date of last treatment")
-    reason = models.CharField(max_length=14, choices=EndReason.choices)
-    reason_detail = models.CharField(max_length=200, blank=True)
+    patient = models.OneToOneField(
+        Patient, on_delete=models.PROTECT, related_name="end_of_treatment", verbose_name=_("patient")
+    )
+    end_date = models.DateField(_("date of last treatment"))
+    reason = models.CharField(_("reason"), max_length=14, choices=EndReason.choices)
+    reason_detail = models.CharField(_("reason detail"), max_length=200, blank=True)
 
     objects = PatientRecordQuerySet.as_manager()
 
     class Meta(ClinicalRecord.Meta):
-        verbose_name_plural = "end of treatment"
+        verbose_name = _("end of treatment")
+        verbose_name_plural = _("end of treatment")
 
     def __str__(self):
-        return f"{self.patient} end of treatment"
+        return _("%(patient)s end of treatment") % {"patient": self.patient}
 
 
 class OffStudy(ClinicalRecord):
-    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="off_study")
-    off_study_date = models.DateField()
-    reason = models.CharField(max_length=14, choices=EndReason.choices)
-    reason_detail = models.CharField(max_length=200, blank=True)
+    patient = models.OneToOneField(
+        Patient, on_delete=models.PROTECT, related_name="off_study", verbose_name=_("patient")
+    )
+    off_study_date = models.DateField(_("off study date"))
+    reason = models.CharField(_("reason"), max_length=14, choices=EndReason.choices)
+    reason_detail = models.CharField(_("reason detail"), max_length=200, blank=True)
 
     objects = PatientRecordQuerySet.as_manager()
 
     class Meta(ClinicalRecord.Meta):
-        verbose_name_plural = "off study"
+        verbose_name = _("off study")
+        verbose_name_plural = _("off study")
 
     def __str__(self):
-        return f"{self.patient} off study"
+        return _("%(patient)s off study") % {"patient": self.patient}

@@ -7,6 +7,7 @@ stored on the record and exported. The hard limits are also database constraints
 """
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from esotrial import protocol
 
@@ -19,12 +20,19 @@ def problem(value, limits, unit=""):
         return None
     unit = f" {unit}" if unit else ""
     if not limits.hard_min <= value <= limits.hard_max:
-        return HARD, f"{value:g}{unit} is not possible here ({limits.hard_min:g}–{limits.hard_max:g}{unit})."
+        return HARD, _("%(value)s is not possible here (%(min)s–%(max)s).") % {
+            "value": f"{value:g}{unit}",
+            "min": f"{limits.hard_min:g}",
+            "max": f"{limits.hard_max:g}{unit}",
+        }
     if not limits.soft_min <= value <= limits.soft_max:
-        return SOFT, (
-            f"{value:g}{unit} is outside the usual {limits.soft_min:g}–{limits.soft_max:g}{unit}: check it, "
-            "then tick “confirm unusual values”."
-        )
+        return SOFT, _(
+            "%(value)s is outside the usual %(min)s–%(max)s: check it, then tick “confirm unusual values”."
+        ) % {
+            "value": f"{value:g}{unit}",
+            "min": f"{limits.soft_min:g}",
+            "max": f"{limits.soft_max:g}{unit}",
+        }
     return None
 
 

@@ -14,6 +14,8 @@ builder and the exports alike:
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from esotrial import protocol
 
 CR, PR, SD, PD, NE = "CR", "PR", "SD", "PD", "NE"
@@ -53,14 +55,16 @@ def not_measurable_because(
     if is_nodal(organ):
         node_minimum = protocol.RECIST_NODE_TARGET_MIN_SHORT_AXIS_MM.value
         if short_axis_mm is None or short_axis_mm < node_minimum:
-            return f"a lymph node is a target only with a short axis ≥ {node_minimum} mm"
+            return _("a lymph node is a target only with a short axis ≥ %(minimum)s mm") % {"minimum": node_minimum}
     elif organ == "bone":
         if bone_soft_tissue_mm is None or bone_soft_tissue_mm < minimum:
-            return f"a bone lesion is a target only through a soft-tissue component ≥ {minimum} mm"
+            return _("a bone lesion is a target only through a soft-tissue component ≥ %(minimum)s mm") % {
+                "minimum": minimum
+            }
     elif longest_mm is None or longest_mm < minimum:
-        return f"a target measures ≥ {minimum} mm in longest diameter"
+        return _("a target measures ≥ %(minimum)s mm in longest diameter") % {"minimum": minimum}
     if previously_irradiated and not progressed_since_irradiation:
-        return "a previously irradiated lesion is a target only when it has progressed since"
+        return _("a previously irradiated lesion is a target only when it has progressed since")
     return None
 
 

@@ -8,9 +8,18 @@ cycles maintenance, which ends MAINTENANCE_MONTHS after the first dose.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy
+
 from esotrial import protocol
 
+# Visit names are lazy: a plan computed once (the nightly digests) reads in each recipient's language.
+_ = gettext_lazy
+interpolate = lazy(lambda text, values: str(text) % values, str)
+
 INDUCTION, MAINTENANCE = "induction", "maintenance"
+# What the page shows for a phase; the phase itself is a code the forms compare.
+PHASE_LABELS = {INDUCTION: gettext_lazy("induction"), MAINTENANCE: gettext_lazy("maintenance")}
 
 
 def add_months(day: date, months: int) -> date:
@@ -71,6 +80,10 @@ class CycleRow:
     window: Window | None  # None for cycle 1 (no previous day 1)
     deviation_days: int
 
+    @property
+    def phase_label(self):
+        return PHASE_LABELS[self.phase]
+
 
 def cycle_rows(cycles):
     """Each cycle with its phase, its window from the previous cycle and its deviation in days."""
@@ -86,6 +99,14 @@ def cycle_rows(cycles):
 # --- The visit plan (what is expected, done, due, overdue or missed) ---
 
 UPCOMING, DUE, OVERDUE, DONE, MISSED = "upcoming", "due", "overdue", "done", "missed"
+# What the page shows for a state; the state itself is a code that pages and reminders compare.
+STATE_LABELS = {
+    UPCOMING: gettext_lazy("upcoming"),
+    DUE: gettext_lazy("due"),
+    OVERDUE: gettext_lazy("overdue"),
+    DONE: gettext_lazy("done"),
+    MISSED: gettext_lazy("missed"),
+}
 
 
 @dataclass(frozen=True)
@@ -97,6 +118,10 @@ class PlannedVisit:
     state: str
     done_on: date | None = None
     missed_reason: str = ""
+
+    @property
+    def state_label(self):
+        return STATE_LABELS[self.state]
 
 
 @dataclass(frozen=True)
@@ -121,22 +146,23 @@ def _state(window, today):
     return DUE if today >= window.earliest else UPCOMING
 
 
-def _series(kind, label, done_dates, first_window, next_window, end, today, missed, expect_more=True):
+def _series(kind, name, done_dates, first_window, next_window, end, today, missed, expect_more=True):
     """Done visits, then expected ones until `end`; only the first unresolved visit can be overdue,
-    later ones are planned from today (the schedule follows reality, it does not pile up)."""
+    later ones are planned from today (the schedule follows reality, it does not pile up).
+    `name(number)` names the visit, e.g. "Cycle 5"."""
     visits, window, number = [], first_window, 0
     for number, done_on in enumerate(done_dates, start=1):
-        visits.append(PlannedVisit(kind, f"{kind}:{number}", f"{label} {number}", window, DONE, done_on))
+        visits.append(PlannedVisit(kind, f"{kind}:{number}", name(number), window, DONE, done_on))
         window = next_window(done_on, number + 1)
     number += 1
     while expect_more and window and (end is None or window.planned <= end):
         key = f"{kind}:{number}"
         if key in missed:
-            visits.append(PlannedVisit(kind, key, f"{label} {number}", window, MISSED, missed_reason=missed[key]))
+            visits.append(PlannedVisit(kind, key, name(number), window, MISSED, missed_reason=missed[key]))
             window = next_window(window.planned, number + 1)
         else:
             state = _state(window, today)
-            visits.append(PlannedVisit(kind, key, f"{label} {number}", window, state))
+            visits.append(PlannedVisit(kind, key, name(number), window, state))
             window = next_window(max(window.planned, today), number + 1)
         number += 1
         if number > 60:  # 2 years of 21-day cycles is 35; a guard, not a rule
@@ -165,7 +191,7 @@ def missed_assessments_deadline(last, start, treatment_end=None, missed=2):
     """The last day of the window of the `missed`-th scheduled assessment after one on `last`:
     an event found after it follows that many missed assessments (FDA 2018 censoring table)."""
     window = None
-    for _ in range(missed):
+    for _step in range(missed):
         window = next_assessment_window(window.planned if window else last, start, treatment_end)
     return window.latest
 
@@ -188,7 +214,7 @@ def visit_plan(course, today):
     )
     cycles = _series(
         "cycle",
-        "Cycle",
+        lambda number: interpolate(_("Cycle %(number)s"), {"number": number}),
         course.cycle_dates,
         first,
         lambda day, number: next_cycle_window(day),
@@ -217,7 +243,7 @@ def visit_plan(course, today):
                 PlannedVisit(
                     "local_intervention",
                     key,
-                    f"Local intervention {label}",
+                    interpolate(_("Local intervention %(lesion)s"), {"lesion": label}),
                     window,
                     state,
                     treated_on,
@@ -233,7 +259,7 @@ def visit_plan(course, today):
     imaging_end = min([d for d in (course.progression_on, stop, follow_up_end) if d])
     plan += _series(
         "assessment",
-        "Tumour assessment",
+        lambda number: interpolate(_("Tumour assessment %(number)s"), {"number": number}),
         course.assessment_dates,
         next_assessment(course.randomized_on, 1),
         next_assessment,
@@ -253,7 +279,7 @@ def visit_plan(course, today):
         end = min([d for d in (stop, follow_up_end) if d])
         plan += _series(
             "follow_up",
-            "Survival follow-up",
+            lambda number: interpolate(_("Survival follow-up %(number)s"), {"number": number}),
             course.follow_up_dates,
             next_contact(course.treatment_end, 1),
             next_contact,

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import save_with_reason, void
 
@@ -19,8 +20,11 @@ def void_patient(patient, reason, by):
     Patient.objects.select_for_update().get(pk=patient.pk)  # against a randomization at this moment
     if Patient.objects.filter(pk=patient.pk, allocation__isnull=False).exists():
         raise VoidRefused(
-            f"{patient.screening_number} is randomized and stays in the analysis (intention to treat): "
-            "it cannot be voided. If the patient leaves the study, complete the off-study form."
+            _(
+                "%(patient)s is randomized and stays in the analysis (intention to treat): it cannot be voided. "
+                "If the patient leaves the study, complete the off-study form."
+            )
+            % {"patient": patient.screening_number}
         )
     return void(patient, reason, by)
 
@@ -45,6 +49,7 @@ def save_lesions(formset, patient, by, reason):
     counts of the lesions as they were."""
     used = MetastaticLesion.objects.select_for_update().filter(patient=patient).count()
     if any(form.has_changed() for form in formset.forms):
+        # A reason for change stored in the audit trail: written by the system, so never translated.
         clear_confirmation(patient, by, "Lesions changed after the eligibility confirmation: confirm again")
     for form in formset.forms:
         if not form.has_changed() or not form.cleaned_data:

@@ -6,16 +6,17 @@ screening → screen failure / eligible → randomized → on treatment → foll
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Status(models.TextChoices):
-    SCREENING = "screening", "Screening"
-    SCREEN_FAILURE = "screen_failure", "Screen failure"
-    ELIGIBLE = "eligible", "Eligible"
-    RANDOMIZED = "randomized", "Randomized"
-    ON_TREATMENT = "on_treatment", "On treatment"
-    FOLLOW_UP = "follow_up", "Follow-up"
-    OFF_STUDY = "off_study", "Off study"
+    SCREENING = "screening", _("Screening")
+    SCREEN_FAILURE = "screen_failure", _("Screen failure")
+    ELIGIBLE = "eligible", _("Eligible")
+    RANDOMIZED = "randomized", _("Randomized")
+    ON_TREATMENT = "on_treatment", _("On treatment")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    OFF_STUDY = "off_study", _("Off study")
 
 
 @dataclass(frozen=True)

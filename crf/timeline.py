@@ -8,6 +8,8 @@ from datetime import date
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,22 @@ def date_problems(value, dates, label, *, after_randomization=False, allow_after
         return []
     problems = []
     if value > timezone.localdate():
-        problems.append(f"The {label} cannot be in the future.")
+        problems.append(_("The %(label)s cannot be in the future.") % {"label": label})
     if value < dates.consent:
-        problems.append(f"The {label} cannot precede informed consent ({dates.consent:%Y-%m-%d}).")
+        problems.append(
+            _("The %(label)s cannot precede informed consent (%(date)s).")
+            % {"label": label, "date": f"{dates.consent:%Y-%m-%d}"}
+        )
     if after_randomization and dates.randomized_on and value < dates.randomized_on:
-        problems.append(f"The {label} cannot precede randomization ({dates.randomized_on:%Y-%m-%d}).")
+        problems.append(
+            _("The %(label)s cannot precede randomization (%(date)s).")
+            % {"label": label, "date": f"{dates.randomized_on:%Y-%m-%d}"}
+        )
     if not allow_after_death and dates.death and value > dates.death:
-        problems.append(f"The {label} cannot be after the date of death ({dates.death:%Y-%m-%d}).")
+        problems.append(
+            _("The %(label)s cannot be after the date of death (%(date)s).")
+            % {"label": label, "date": f"{dates.death:%Y-%m-%d}"}
+        )
     return problems
 
 
@@ -55,10 +66,16 @@ def history_date_problems(value, year_of_birth, consent, label, max_years_before
         return []
     problems = []
     if year_of_birth and value.year < year_of_birth:
-        problems.append(f"The {label} cannot precede the year of birth ({year_of_birth}).")
+        problems.append(
+            _("The %(label)s cannot precede the year of birth (%(year)s).") % {"label": label, "year": year_of_birth}
+        )
     elif max_years_before_consent and consent and value < consent.replace(year=consent.year - max_years_before_consent):
         problems.append(
-            f"The {label} is more than {max_years_before_consent} years before consent ({consent:%Y-%m-%d}): "
-            "check the year."
+            ngettext(
+                "The %(label)s is more than %(years)s year before consent (%(date)s): check the year.",
+                "The %(label)s is more than %(years)s years before consent (%(date)s): check the year.",
+                max_years_before_consent,
+            )
+            % {"label": label, "years": max_years_before_consent, "date": f"{consent:%Y-%m-%d}"}
         )
     return problems

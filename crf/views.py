@@ -10,11 +10,13 @@ from django.db.models import CharField, F, Q, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.scoping import sites_visible_to
 from audit import history
 from audit.forms import VoidForm
+from audit.history import ACTION_LABELS
 from audit.services import save_with_reason, void
 from esotrial import protocol
 from esotrial.redirects import redirect_back
@@ -89,9 +91,11 @@ def patient_list(request):
 
 
 class PatientFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Screening number")
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
-    arm = forms.ChoiceField(required=False, choices=[("", "Any arm"), *((arm, arm.capitalize()) for arm in Arm.values)])
+    q = forms.CharField(required=False, label=_("Screening number"))
+    status = forms.ChoiceField(required=False, choices=[("", _("Any status")), *Status.choices])
+    arm = forms.ChoiceField(
+        required=False, choices=[("", _("Any arm")), (Arm.COMBINED, _("Combined")), (Arm.SYSTEMIC, _("Systemic"))]
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -100,7 +104,7 @@ def patient_register(request):
     form = PatientForm(request.POST or None, user=request.user)
     if form.is_valid():
         patient = register_patient(form.save(commit=False), by=request.user)
-        messages.success(request, f"Patient {patient.screening_number} registered.")
+        messages.success(request, _("Patient %(patient)s registered.") % {"patient": patient.screening_number})
         return redirect("crf:patient_detail", patient.screening_number)
     return render(request, "crf/patient_form.html", {"form": form})
 
@@ -134,6 +138,8 @@ def patient_detail(request, screening_number):
 
 
 NOT_STARTED, IN_PROGRESS, COMPLETE = "not started", "in progress", "complete"
+# What the page shows for a form's state; the state itself is a code the page compares.
+FORM_STATE_LABELS = {NOT_STARTED: _("not started"), IN_PROGRESS: _("in progress"), COMPLETE: _("complete")}
 
 
 def form_states(patient, eligibility, baseline):
@@ -145,10 +151,10 @@ def form_states(patient, eligibility, baseline):
     else:
         eligibility_state = IN_PROGRESS  # answered, awaiting the investigator's confirmation
     return [
-        ("Registration", COMPLETE),
-        ("Metastatic lesions", COMPLETE if patient.live_lesions else NOT_STARTED),
-        ("Baseline", COMPLETE if baseline else NOT_STARTED),
-        ("Eligibility", eligibility_state),
+        (_("Registration"), COMPLETE),
+        (_("Metastatic lesions"), COMPLETE if patient.live_lesions else NOT_STARTED),
+        (_("Baseline"), COMPLETE if baseline else NOT_STARTED),
+        (_("Eligibility"), eligibility_state),
     ]
 
 
@@ -173,41 +179,102 @@ def assessment_rows(patient, lesions):
     }
 
 
-# (model, its patient key, form name, how a history row names its record)
+# (model, its patient key, form name, how a history row names its record). The form name is also
+# the audit trail filter's value, the same in every language; FORM_LABELS is what a page shows.
 HISTORY_FORMS = [
     (Patient, "id", "Registration", lambda row: row.screening_number),
-    (Eligibility, "patient_id", "Eligibility", lambda row: "Eligibility"),
-    (Baseline, "patient_id", "Baseline", lambda row: "Baseline"),
-    (MetastaticLesion, "patient_id", "Metastatic lesions", lambda row: f"Lesion {row.label}"),
-    (LocalIntervention, "lesion__patient_id", "Local intervention", lambda row: f"{row.modality} #{row.id}"),
-    (TreatmentCycle, "patient_id", "Treatment cycles", lambda row: f"Cycle {row.cycle_number}"),
-    (TumourAssessment, "patient_id", "Tumour assessments", lambda row: f"Assessment {row.assessment_date}"),
-    (TargetMeasurement, "assessment__patient_id", "Target measurements", lambda row: f"Measurement #{row.id}"),
-    (NonTargetStatus, "assessment__patient_id", "Non-target lesions", lambda row: f"Non-target status #{row.id}"),
-    (NewAnticancerTherapy, "patient_id", "New anticancer therapy", lambda row: f"{row.therapy_type} {row.start_date}"),
-    (FollowUp, "patient_id", "Follow-up", lambda row: f"Contact {row.contact_date}"),
-    (EndOfTreatment, "patient_id", "End of treatment", lambda row: "End of treatment"),
-    (OffStudy, "patient_id", "Off study", lambda row: "Off study"),
+    (Eligibility, "patient_id", "Eligibility", lambda row: _("Eligibility")),
+    (Baseline, "patient_id", "Baseline", lambda row: _("Baseline")),
+    (MetastaticLesion, "patient_id", "Metastatic lesions", lambda row: _("Lesion %(label)s") % {"label": row.label}),
+    (
+        LocalIntervention,
+        "lesion__patient_id",
+        "Local intervention",
+        lambda row: f"{row.get_modality_display()} #{row.id}",
+    ),
+    (
+        TreatmentCycle,
+        "patient_id",
+        "Treatment cycles",
+        lambda row: _("Cycle %(number)s") % {"number": row.cycle_number},
+    ),
+    (
+        TumourAssessment,
+        "patient_id",
+        "Tumour assessments",
+        lambda row: _("Assessment %(date)s") % {"date": row.assessment_date},
+    ),
+    (
+        TargetMeasurement,
+        "assessment__patient_id",
+        "Target measurements",
+        lambda row: _("Measurement #%(id)s") % {"id": row.id},
+    ),
+    (
+        NonTargetStatus,
+        "assessment__patient_id",
+        "Non-target lesions",
+        lambda row: _("Non-target status #%(id)s") % {"id": row.id},
+    ),
+    (
+        NewAnticancerTherapy,
+        "patient_id",
+        "New anticancer therapy",
+        lambda row: f"{row.get_therapy_type_display()} {row.start_date}",
+    ),
+    (FollowUp, "patient_id", "Follow-up", lambda row: _("Contact %(date)s") % {"date": row.contact_date}),
+    (EndOfTreatment, "patient_id", "End of treatment", lambda row: _("End of treatment")),
+    (OffStudy, "patient_id", "Off study", lambda row: _("Off study")),
 ]
 # Records of the apps above crf (safety, randomization, visits): looked up by name, so that crf
 # imports none of them.
 SAFETY_HISTORY_FORMS = [
-    ("safety.AdverseEvent", "patient_id", "Adverse events", lambda row: f"AE #{row.id} grade {row.grade}"),
+    (
+        "safety.AdverseEvent",
+        "patient_id",
+        "Adverse events",
+        lambda row: _("AE #%(id)s grade %(grade)s") % {"id": row.id, "grade": row.grade},
+    ),
     (
         "safety.Signature",
         "adverse_event__patient_id",
         "AE signatures",
-        lambda row: f"Signature of AE #{row.adverse_event_id}",
+        lambda row: _("Signature of AE #%(id)s") % {"id": row.adverse_event_id},
     ),
     (
         "safety.SaeReport",
         "adverse_event__patient_id",
         "SAE reports",
-        lambda row: f"SAE report of AE #{row.adverse_event_id}",
+        lambda row: _("SAE report of AE #%(id)s") % {"id": row.adverse_event_id},
     ),
-    ("randomization.Allocation", "patient_id", "Randomization", lambda row: f"Allocation {row.number}"),
-    ("visits.MissedVisit", "patient_id", "Missed visits", lambda row: f"Missed {row.visit_key}"),
+    (
+        "randomization.Allocation",
+        "patient_id",
+        "Randomization",
+        lambda row: _("Allocation %(number)s") % {"number": row.number},
+    ),
+    ("visits.MissedVisit", "patient_id", "Missed visits", lambda row: _("Missed %(visit)s") % {"visit": row.visit_key}),
 ]
+FORM_LABELS = {
+    "Registration": _("Registration"),
+    "Eligibility": _("Eligibility"),
+    "Baseline": _("Baseline"),
+    "Metastatic lesions": _("Metastatic lesions"),
+    "Local intervention": _("Local intervention"),
+    "Treatment cycles": _("Treatment cycles"),
+    "Tumour assessments": _("Tumour assessments"),
+    "Target measurements": _("Target measurements"),
+    "Non-target lesions": _("Non-target lesions"),
+    "New anticancer therapy": _("New anticancer therapy"),
+    "Follow-up": _("Follow-up"),
+    "End of treatment": _("End of treatment"),
+    "Off study": _("Off study"),
+    "Adverse events": _("Adverse events"),
+    "AE signatures": _("AE signatures"),
+    "SAE reports": _("SAE reports"),
+    "Randomization": _("Randomization"),
+    "Missed visits": _("Missed visits"),
+}
 
 
 def history_forms():
@@ -220,17 +287,19 @@ def patient_history(request, screening_number):
     changes = []
     forms = history_forms()
     for model, key, label, describe in forms:  # one query per form, whatever the number of rows
-        changes += history.changes(model.history.filter(**{key: patient.id}), label, describe)
+        changes += history.changes(model.history.filter(**{key: patient.id}), FORM_LABELS[label], describe)
     changes.sort(key=lambda change: change.when, reverse=True)
     return render(request, "crf/patient_history.html", {"patient": patient, "tab": "history", "changes": changes})
 
 
 def save_reasoned_form(request, form, patient, what):
     if form.instance.pk and not form.changed_fields:
-        messages.info(request, "Nothing was changed.")
+        messages.info(request, _("Nothing was changed."))
     else:
         save_with_reason(form.save(commit=False), request.user, form.reason_for_change)
-        messages.success(request, f"{what} of {patient.screening_number} saved.")
+        messages.success(
+            request, _("%(form)s of %(patient)s saved.") % {"form": what, "patient": patient.screening_number}
+        )
     return redirect("crf:patient_detail", patient.screening_number)
 
 
@@ -240,7 +309,7 @@ def patient_edit(request, screening_number):
     require_perm(request, "crf.change_patient")
     form = PatientForm(request.POST or None, instance=patient, user=request.user)
     if form.is_valid():
-        return save_reasoned_form(request, form, patient, "Registration")
+        return save_reasoned_form(request, form, patient, _("Registration"))
     return render(request, "crf/patient_form.html", {"form": form, "patient": patient})
 
 
@@ -255,10 +324,17 @@ def patient_void(request, screening_number):
         except VoidRefused as refusal:
             messages.error(request, str(refusal))
             return redirect("crf:patient_detail", patient.screening_number)
-        messages.success(request, f"Patient {patient.screening_number} voided. It stays in the audit trail.")
+        messages.success(
+            request,
+            _("Patient %(patient)s voided. It stays in the audit trail.") % {"patient": patient.screening_number},
+        )
         return redirect("crf:patient_list")
     if one_to_one(patient, "allocation"):
-        messages.error(request, f"{patient.screening_number} is randomized and cannot be voided (intention to treat).")
+        messages.error(
+            request,
+            _("%(patient)s is randomized and cannot be voided (intention to treat).")
+            % {"patient": patient.screening_number},
+        )
         return redirect("crf:patient_detail", patient.screening_number)
     return render(request, "crf/patient_void.html", {"form": form, "patient": patient})
 
@@ -277,12 +353,15 @@ def patient_eligibility(request, screening_number):
     )
     if form.is_valid():
         if eligibility and not form.changed_fields and not form.cleaned_data.get("confirm"):
-            messages.info(request, "Nothing was changed.")
+            messages.info(request, _("Nothing was changed."))
         else:
             save_eligibility(form, patient, request.user)
-            messages.success(request, f"Eligibility of {patient.screening_number} saved.")
+            messages.success(
+                request,
+                _("%(form)s of %(patient)s saved.") % {"form": _("Eligibility"), "patient": patient.screening_number},
+            )
         return redirect("crf:patient_detail", patient.screening_number)
-    return render(request, "crf/record_form.html", {"form": form, "patient": patient, "title": "Eligibility"})
+    return render(request, "crf/record_form.html", {"form": form, "patient": patient, "title": _("Eligibility")})
 
 
 @require_http_methods(["GET", "POST"])
@@ -293,8 +372,8 @@ def patient_baseline(request, screening_number):
     form = BaselineForm(request.POST or None, instance=baseline, patient=patient)
     if form.is_valid():
         form.instance.patient = patient
-        return save_reasoned_form(request, form, patient, "Baseline")
-    return render(request, "crf/record_form.html", {"form": form, "patient": patient, "title": "Baseline"})
+        return save_reasoned_form(request, form, patient, _("Baseline"))
+    return render(request, "crf/record_form.html", {"form": form, "patient": patient, "title": _("Baseline")})
 
 
 @require_http_methods(["GET", "POST"])
@@ -310,10 +389,10 @@ def patient_lesions(request, screening_number):
         touched_saved = any(f.instance.pk and f.has_changed() for f in formset.forms)
         reason = reason_form.cleaned_data["reason_for_change"].strip()
         if touched_saved and not reason:
-            reason_form.add_error("reason_for_change", "Give the reason for changing or removing a saved lesion.")
+            reason_form.add_error("reason_for_change", _("Give the reason for changing or removing a saved lesion."))
         else:
             save_lesions(formset, patient, request.user, reason)
-            messages.success(request, f"Lesions of {patient.screening_number} saved.")
+            messages.success(request, _("Lesions of %(patient)s saved.") % {"patient": patient.screening_number})
             return redirect("crf:patient_detail", patient.screening_number)
     context = {"formset": formset, "reason_form": reason_form, "patient": patient, "protocol": protocol}
     return render(request, "crf/lesions_form.html", context)
@@ -332,15 +411,17 @@ class RecordKind:
 
 
 RECORD_KINDS = {
-    "cycles": RecordKind(TreatmentCycle, TreatmentCycleForm, "Treatment cycle", True),
+    "cycles": RecordKind(TreatmentCycle, TreatmentCycleForm, _("Treatment cycle"), True),
     "interventions": RecordKind(
-        LocalIntervention, LocalInterventionForm, "Local intervention", True, patient_path="lesion__patient"
+        LocalIntervention, LocalInterventionForm, _("Local intervention"), True, patient_path="lesion__patient"
     ),
-    "assessments": RecordKind(TumourAssessment, TumourAssessmentForm, "Tumour assessment", True),
-    "follow-ups": RecordKind(FollowUp, FollowUpForm, "Follow-up contact", False),
-    "new-therapies": RecordKind(NewAnticancerTherapy, NewAnticancerTherapyForm, "New anticancer therapy", True),
-    "end-of-treatment": RecordKind(EndOfTreatment, EndOfTreatmentForm, "End of treatment", True, one_per_patient=True),
-    "off-study": RecordKind(OffStudy, OffStudyForm, "Off study", False, one_per_patient=True),
+    "assessments": RecordKind(TumourAssessment, TumourAssessmentForm, _("Tumour assessment"), True),
+    "follow-ups": RecordKind(FollowUp, FollowUpForm, _("Follow-up contact"), False),
+    "new-therapies": RecordKind(NewAnticancerTherapy, NewAnticancerTherapyForm, _("New anticancer therapy"), True),
+    "end-of-treatment": RecordKind(
+        EndOfTreatment, EndOfTreatmentForm, _("End of treatment"), True, one_per_patient=True
+    ),
+    "off-study": RecordKind(OffStudy, OffStudyForm, _("Off study"), False, one_per_patient=True),
 }
 
 
@@ -368,7 +449,11 @@ def record_edit(request, screening_number, kind, pk=None):
     model_name = kind.model._meta.model_name
     require_perm(request, f"crf.{'change' if instance else 'add'}_{model_name}")
     if kind.needs_randomization and one_to_one(patient, "allocation") is None:
-        messages.error(request, f"{kind.title} is recorded only after randomization: {patient} is not randomized.")
+        messages.error(
+            request,
+            _("%(form)s is recorded only after randomization: %(patient)s is not randomized.")
+            % {"form": kind.title, "patient": patient},
+        )
         return redirect("crf:patient_detail", patient.screening_number)
     if request.method == "POST":
         # One writer per patient at a time: cycle numbers, "nothing after death" and the
@@ -379,22 +464,22 @@ def record_edit(request, screening_number, kind, pk=None):
     form = kind.form(request.POST or None, instance=instance, patient=patient, initial=initial)
     if form.is_valid():
         if instance and not form.changed_fields:
-            messages.info(request, "Nothing was changed.")
+            messages.info(request, _("Nothing was changed."))
         else:
             record = save_record(form, request.user)
-            messages.success(request, f"{kind.title} saved.")
+            messages.success(request, _("%(form)s saved.") % {"form": kind.title})
             if getattr(form, "computed", None) and form.computed != record.overall_response:
                 messages.warning(
                     request,
-                    f"The overall response {record.overall_response} was kept although "
-                    f"the measurements imply {form.computed}.",
+                    _("The overall response %(kept)s was kept although the measurements imply %(implied)s.")
+                    % {"kept": record.overall_response, "implied": form.computed},
                 )
         # "Save and add an adverse event" sends the next page along with the form.
         return redirect_back(request, reverse("crf:patient_detail", args=[patient.screening_number]))
     context = {
         "form": form,
         "patient": patient,
-        "title": "Record a death" if initial else kind.title,
+        "title": _("Record a death") if initial else kind.title,
         "bed_preview": kind.model is LocalIntervention,
         "then_add_ae": kind.model is TreatmentCycle,
         "alpha_beta": protocol.BED_ALPHA_BETA_GY.value,
@@ -423,12 +508,12 @@ def record_void(request, screening_number, kind, pk):
         and patient_records(kind, patient).filter(cycle_number__gt=record.cycle_number).exists()
     ):
         # Cycle numbers run without gaps; only the latest cycle can be withdrawn.
-        messages.error(request, "Only the latest cycle can be voided; correct earlier cycles with Edit.")
+        messages.error(request, _("Only the latest cycle can be voided; correct earlier cycles with Edit."))
         return redirect("crf:patient_detail", patient.screening_number)
     form = VoidForm(request.POST or None)
     if form.is_valid():
         void(record, form.cleaned_data["reason"], by=request.user)
-        messages.success(request, f"{kind.title} voided. It stays in the audit trail.")
+        messages.success(request, _("%(form)s voided. It stays in the audit trail.") % {"form": kind.title})
         return redirect("crf:patient_detail", patient.screening_number)
     return render(
         request, "crf/record_void.html", {"form": form, "patient": patient, "record": record, "title": kind.title}
@@ -436,29 +521,29 @@ def record_void(request, screening_number, kind, pk):
 
 
 class AuditTrailFilterForm(forms.Form):
-    site = forms.ChoiceField(required=False)
-    user = forms.CharField(required=False, label="User", help_text="Part of a user name or printed name.")
-    form = forms.ChoiceField(required=False)
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    site = forms.ChoiceField(required=False, label=_("Site"))
+    user = forms.CharField(required=False, label=_("User"), help_text=_("Part of a user name or printed name."))
+    form = forms.ChoiceField(required=False, label=_("Form"))
+    since = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("since") and cleaned.get("until") and cleaned["since"] > cleaned["until"]:
-            self.add_error("until", "“To” comes before “From”.")
+            self.add_error("until", _("“To” comes before “From”."))
         return cleaned
 
     def __init__(self, *args, sites, forms_available, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].choices = [("", "All your sites"), *((code, code) for code in sites)]
-        self.fields["form"].choices = [("", "All forms"), *((label, label) for label in forms_available)]
+        self.fields["site"].choices = [("", _("All your sites")), *((code, code) for code in sites)]
+        self.fields["form"].choices = [("", _("All forms")), *((key, FORM_LABELS[key]) for key in forms_available)]
         for field in self.fields.values():
             select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"
 
 
 AUDIT_EVENTS_PER_PAGE = 50
-HISTORY_ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+HISTORY_ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}  # codes; ACTION_LABELS shows them
 
 
 def audit_events(user, wanted):
@@ -467,7 +552,7 @@ def audit_events(user, wanted):
     patients = Patient.objects.visible_to(user, include_voided=True)
     since, until = wanted.get("since"), wanted.get("until")
     combined = []
-    for model, key, label, _ in history_forms():
+    for model, key, label, _describe in history_forms():
         if wanted.get("form") and wanted["form"] != label:
             continue
         path = key.removesuffix("_id") if key != "id" else ""
@@ -517,7 +602,7 @@ def audit_trail(request):
     require_perm(request, "crf.view_audit_trail")
     sites = list(sites_visible_to(request.user).order_by("code").values_list("code", flat=True))
     filters = AuditTrailFilterForm(
-        request.GET or None, sites=sites, forms_available=[label for _, _, label, _ in history_forms()]
+        request.GET or None, sites=sites, forms_available=[label for _model, _key, label, _describe in history_forms()]
     )
     if filters.is_bound and not filters.is_valid():
         events = Patient.history.none()  # a filter the page cannot apply shows nothing, never everything
@@ -529,14 +614,20 @@ def audit_trail(request):
     usernames = dict(get_user_model().objects.filter(pk__in=unnamed - {None}).values_list("pk", "username"))
     rows = []
     for row in page.object_list:
-        username = row["history_username"] or usernames.get(row["history_user_id"], "system")
+        username = row["history_username"] or usernames.get(row["history_user_id"], _("system"))
         printed = row["history_printed_name"]
         reason = row["history_change_reason"] or ""
         action = HISTORY_ACTIONS.get(row["history_type"], row["history_type"])
-        if action == "Changed" and reason.startswith("Voided:"):
+        if action == "Changed" and reason.startswith("Voided:"):  # the reason audit.services.void() writes
             action = "Voided"
         rows.append(
-            {**row, "who": f"{printed} ({username})" if printed else username, "action": action, "reason": reason}
+            {
+                **row,
+                "form": FORM_LABELS.get(row["form"], row["form"]),
+                "who": f"{printed} ({username})" if printed else username,
+                "action": ACTION_LABELS.get(action, action),
+                "reason": reason,
+            }
         )
     query_string = request.GET.copy()
     query_string.pop("page", None)

@@ -4,6 +4,7 @@ answers a malformed action selection with a message instead of a 500."""
 from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class SafeActionsMixin:
@@ -16,7 +17,7 @@ class SafeActionsMixin:
             for value in request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME):
                 pk.to_python(value)
         except ValidationError:
-            self.message_user(request, "The selection is not valid; nothing was done.", messages.ERROR)
+            self.message_user(request, _("The selection is not valid; nothing was done."), messages.ERROR)
             return None  # the changelist redirects back to itself
         return super().response_action(request, queryset)
 
@@ -39,7 +40,7 @@ class NoDeleteMixin:
 
 
 class TrialAdminSite(admin.AdminSite):
-    site_header = "ESO-Shanghai20 eCRF administration"
+    site_header = _("ESO-Shanghai20 eCRF administration")
     site_title = "ESO-Shanghai20 eCRF"
 
     def register(self, model_or_iterable, admin_class=None, **options):

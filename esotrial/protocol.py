@@ -8,6 +8,8 @@ this one place and the UI can say honestly that it is a default.
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class Range:
@@ -20,14 +22,19 @@ class Range:
     soft_max: float
 
     def __str__(self):
-        return f"usual {self.soft_min:g}–{self.soft_max:g}, possible {self.hard_min:g}–{self.hard_max:g}"
+        return _("usual %(soft_min)s–%(soft_max)s, possible %(hard_min)s–%(hard_max)s") % {
+            "soft_min": f"{self.soft_min:g}",
+            "soft_max": f"{self.soft_max:g}",
+            "hard_min": f"{self.hard_min:g}",
+            "hard_max": f"{self.hard_max:g}",
+        }
 
 
 @dataclass(frozen=True)
 class Parameter:
     value: object
     source: str  # "protocol" (published abstract/registry) or "default" (predecessor trial, GCP)
-    note: str = ""
+    note: str = ""  # shown on the Protocol page, translated
     unit: str = ""
 
     @property
@@ -39,71 +46,77 @@ TRIAL_NAME = "ESO-Shanghai20"
 REGISTRY_ID = "NCT06190782"
 SPONSOR = "Fudan University Shanghai Cancer Center"
 
-TARGET_ENROLLMENT = Parameter(354, "protocol", "236 combined arm + 118 systemic arm")
-ALLOCATION_RATIO = Parameter((2, 1), "protocol", "combined : systemic")
+TARGET_ENROLLMENT = Parameter(354, "protocol", _("236 combined arm + 118 systemic arm"))
+ALLOCATION_RATIO = Parameter((2, 1), "protocol", _("combined : systemic"))
 ENROLLMENT_MONTHS = Parameter(36, "protocol")
 FOLLOW_UP_MONTHS = Parameter(24, "protocol")
 
 # A consent date before the trial opened is a typing error, not a patient.
-EARLIEST_CONSENT_DATE = Parameter(date(2024, 1, 1), "default", "registry record first posted January 2024")
+EARLIEST_CONSENT_DATE = Parameter(date(2024, 1, 1), "default", _("registry record first posted January 2024"))
 
 # The screening number is the site code, a hyphen and a zero-padded serial: SH01-0007.
-SCREENING_NUMBER_DIGITS = Parameter(4, "default", "room for 9,999 screenings per site")
+SCREENING_NUMBER_DIGITS = Parameter(4, "default", _("room for 9,999 screenings per site"))
 
 # --- Randomization (PROTOCOL.md, Design) ---
 RANDOMIZATION_METHOD = Parameter(
-    "list", "default", "'list' (stratified permuted blocks) or 'minimisation' (Pocock-Simon); fixed at first allocation"
+    "list",
+    "default",
+    _("'list' (stratified permuted blocks) or 'minimisation' (Pocock-Simon); fixed at first allocation"),
 )
 STRATIFICATION_FACTORS = Parameter(
     ("lesion_count", "therapy_line", "metastasis_type"),
     "default",
-    "ESO-Shanghai13: lesions 1 vs 2-4, first vs second line, node-only vs visceral/other; "
-    "add 'site' to stratify by site",
+    _(
+        "ESO-Shanghai13: lesions 1 vs 2-4, first vs second line, node-only vs visceral/other; "
+        "add 'site' to stratify by site"
+    ),
 )
-BLOCK_SIZES = Parameter((3, 6), "default", "random block sizes of the permuted-block list, each block exactly 2:1")
-MINIMISATION_PREFERRED_ARM_PROBABILITY = Parameter(0.8, "default", "random element of Pocock-Simon minimisation")
+BLOCK_SIZES = Parameter((3, 6), "default", _("random block sizes of the permuted-block list, each block exactly 2:1"))
+MINIMISATION_PREFERRED_ARM_PROBABILITY = Parameter(0.8, "default", _("random element of Pocock-Simon minimisation"))
 
 # --- Eligibility: genuine oligometastatic disease (ESTRO/ASTRO) ---
-MIN_AGE_YEARS = Parameter(18, "protocol", unit="years")
-MAX_ECOG = Parameter(1, "protocol", "ECOG performance status 0-1")
-MAX_LESIONS_TOTAL = Parameter(4, "protocol", "distant metastatic lesions in total", unit="lesions")
-MAX_LESIONS_PER_ORGAN = Parameter(3, "protocol", "lesions in any single organ", unit="lesions")
-MAX_LESION_DIAMETER_MM = Parameter(50, "protocol", "largest diameter of each lesion", unit="mm")
+MIN_AGE_YEARS = Parameter(18, "protocol", unit=_("years of age"))
+MAX_ECOG = Parameter(1, "protocol", _("ECOG performance status 0-1"))
+MAX_LESIONS_TOTAL = Parameter(4, "protocol", _("distant metastatic lesions in total"), unit=_("lesions"))
+MAX_LESIONS_PER_ORGAN = Parameter(3, "protocol", _("lesions in any single organ"), unit=_("lesions"))
+MAX_LESION_DIAMETER_MM = Parameter(50, "protocol", _("largest diameter of each lesion"), unit="mm")
 REGIONAL_NODES_COUNT_AS_ONE = Parameter(
-    True, "default", "positive regional lymph nodes together count as one lesion (ESO-Shanghai13)"
+    True, "default", _("positive regional lymph nodes together count as one lesion (ESO-Shanghai13)")
 )
 
 # --- Systemic therapy (both arms) ---
-CYCLE_LENGTH_DAYS = Parameter(21, "protocol", "day 1 of each cycle after the previous day 1", unit="days")
-CYCLE_WINDOW_EARLY_DAYS = Parameter(3, "default", "day 1 may be up to this many days early", unit="days")
-CYCLE_WINDOW_LATE_DAYS = Parameter(7, "default", "day 1 may be up to this many days late", unit="days")
-INDUCTION_CYCLES = Parameter(4, "protocol", "anti-PD-1 +/- chemotherapy", unit="cycles")
-MAINTENANCE_MONTHS = Parameter(24, "protocol", "anti-PD-1 maintenance up to 2 years from the first dose", unit="months")
+CYCLE_LENGTH_DAYS = Parameter(21, "protocol", _("day 1 of each cycle after the previous day 1"), unit=_("days"))
+CYCLE_WINDOW_EARLY_DAYS = Parameter(3, "default", _("day 1 may be up to this many days early"), unit=_("days"))
+CYCLE_WINDOW_LATE_DAYS = Parameter(7, "default", _("day 1 may be up to this many days late"), unit=_("days"))
+INDUCTION_CYCLES = Parameter(4, "protocol", _("anti-PD-1 +/- chemotherapy"), unit=_("cycles"))
+MAINTENANCE_MONTHS = Parameter(
+    24, "protocol", _("anti-PD-1 maintenance up to 2 years from the first dose"), unit=_("months")
+)
 ANTI_PD1_AGENTS = Parameter(
     {
-        "camrelizumab": ("Camrelizumab", 200, "mg"),
-        "tislelizumab": ("Tislelizumab", 200, "mg"),
-        "toripalimab": ("Toripalimab", 240, "mg"),
-        "sintilimab": ("Sintilimab", 200, "mg"),
-        "pembrolizumab": ("Pembrolizumab", 200, "mg"),
-        "nivolumab": ("Nivolumab", 360, "mg"),
+        "camrelizumab": (_("Camrelizumab"), 200, "mg"),
+        "tislelizumab": (_("Tislelizumab"), 200, "mg"),
+        "toripalimab": (_("Toripalimab"), 240, "mg"),
+        "sintilimab": (_("Sintilimab"), 200, "mg"),
+        "pembrolizumab": (_("Pembrolizumab"), 200, "mg"),
+        "nivolumab": (_("Nivolumab"), 360, "mg"),
     },
     "default",
-    "anti-PD-1 antibodies approved for ESCC in China, usual flat dose every 3 weeks",
+    _("anti-PD-1 antibodies approved for ESCC in China, usual flat dose every 3 weeks"),
 )
 CHEMOTHERAPY_AGENTS = Parameter(
     {
-        "paclitaxel": ("Paclitaxel", "mg/m2"),
-        "nab_paclitaxel": ("Nab-paclitaxel", "mg/m2"),
-        "docetaxel": ("Docetaxel", "mg/m2"),
-        "cisplatin": ("Cisplatin", "mg/m2"),
-        "carboplatin": ("Carboplatin", "AUC"),
-        "nedaplatin": ("Nedaplatin", "mg/m2"),
-        "fluorouracil": ("5-Fluorouracil", "mg/m2"),
-        "capecitabine": ("Capecitabine", "mg/m2"),
+        "paclitaxel": (_("Paclitaxel"), "mg/m2"),
+        "nab_paclitaxel": (_("Nab-paclitaxel"), "mg/m2"),
+        "docetaxel": (_("Docetaxel"), "mg/m2"),
+        "cisplatin": (_("Cisplatin"), "mg/m2"),
+        "carboplatin": (_("Carboplatin"), "AUC"),
+        "nedaplatin": (_("Nedaplatin"), "mg/m2"),
+        "fluorouracil": (_("5-Fluorouracil"), "mg/m2"),
+        "capecitabine": (_("Capecitabine"), "mg/m2"),
     },
     "default",
-    "platinum doublets: taxane + platinum, or fluoropyrimidine + cisplatin",
+    _("platinum doublets: taxane + platinum, or fluoropyrimidine + cisplatin"),
 )
 
 # Per administration, in the agent's unit (mg/m² or carboplatin AUC). Usual: the doses of the
@@ -120,88 +133,178 @@ CHEMOTHERAPY_DOSE_RANGES = Parameter(
         "capecitabine": Range(200, 2500, 1000, 1250),
     },
     "default",
-    "dose per administration (mg/m² or AUC): hard limits refuse, usual ranges ask for confirmation",
+    _("dose per administration (mg/m² or AUC): hard limits refuse, usual ranges ask for confirmation"),
 )
-WEIGHT_KG = Parameter(Range(20, 250, 35, 150), "default", "body weight at a cycle", unit="kg")
-BSA_M2 = Parameter(Range(0.8, 3.0, 1.2, 2.4), "default", "body surface area at a cycle", unit="m²")
-RT_MAX_DOSE_PER_FRACTION_GY = Parameter(30, "default", "largest single fraction (SBRT)", unit="Gy")
+WEIGHT_KG = Parameter(Range(20, 250, 35, 150), "default", _("body weight at a cycle"), unit="kg")
+BSA_M2 = Parameter(Range(0.8, 3.0, 1.2, 2.4), "default", _("body surface area at a cycle"), unit="m²")
+RT_MAX_DOSE_PER_FRACTION_GY = Parameter(30, "default", _("largest single fraction (SBRT)"), unit="Gy")
 DIAGNOSIS_MAX_YEARS_BEFORE_CONSENT = Parameter(
-    10, "default", "a histological diagnosis older than this is a typing error", unit="years"
+    10, "default", _("a histological diagnosis older than this is a typing error"), unit=_("years")
 )
 
 # --- Local intervention (combined arm) ---
-BED_ALPHA_BETA_GY = Parameter(10, "default", "alpha/beta for tumour BED (BED10)", unit="Gy")
-RT_MAX_TOTAL_DOSE_GY = Parameter(80, "default", "plausibility limit for a total RT dose", unit="Gy")
-RT_MAX_FRACTIONS = Parameter(40, "default", "plausibility limit for the number of fractions", unit="fractions")
-SBRT_MAX_FRACTIONS = Parameter(5, "default", "stereotactic RT: at most 5 fractions ...", unit="fractions")
-SBRT_MIN_DOSE_PER_FRACTION_GY = Parameter(7, "default", "... of at least 7 Gy each", unit="Gy")
+BED_ALPHA_BETA_GY = Parameter(10, "default", _("alpha/beta for tumour BED (BED10)"), unit="Gy")
+RT_MAX_TOTAL_DOSE_GY = Parameter(80, "default", _("plausibility limit for a total RT dose"), unit="Gy")
+RT_MAX_FRACTIONS = Parameter(40, "default", _("plausibility limit for the number of fractions"), unit=_("fractions"))
+SBRT_MAX_FRACTIONS = Parameter(5, "default", _("stereotactic RT: at most 5 fractions ..."), unit=_("fractions"))
+SBRT_MIN_DOSE_PER_FRACTION_GY = Parameter(7, "default", _("... of at least 7 Gy each"), unit="Gy")
 
 LOCAL_INTERVENTION_TARGET_WEEKS = Parameter(
-    12, "default", "local intervention expected by the end of induction (weeks after the first dose)", unit="weeks"
+    12,
+    "default",
+    _("local intervention expected by the end of induction (weeks after the first dose)"),
+    unit=_("weeks"),
 )
-LOCAL_INTERVENTION_LATE_WEEKS = Parameter(8, "default", "and at the latest this many weeks later", unit="weeks")
+LOCAL_INTERVENTION_LATE_WEEKS = Parameter(8, "default", _("and at the latest this many weeks later"), unit=_("weeks"))
 
 # --- Assessments ---
-IMAGING_INTERVAL_INDUCTION_WEEKS = Parameter(6, "default", "CT/MRI during induction", unit="weeks")
-IMAGING_INTERVAL_MAINTENANCE_WEEKS = Parameter(9, "default", "CT/MRI during maintenance", unit="weeks")
-IMAGING_INTERVAL_FOLLOW_UP_MONTHS = Parameter(3, "default", "CT/MRI after the end of treatment", unit="months")
-IMAGING_WINDOW_DAYS = Parameter(7, "default", "imaging and follow-up are due this many days either side", unit="days")
-SURVIVAL_FOLLOW_UP_INTERVAL_MONTHS = Parameter(3, "default", "survival contact after treatment", unit="months")
-RECIST_PR_DECREASE_PERCENT = Parameter(30, "default", "RECIST 1.1: >=30% decrease from baseline sum", unit="%")
-RECIST_PD_INCREASE_PERCENT = Parameter(20, "default", "RECIST 1.1: >=20% increase from nadir ...", unit="%")
-RECIST_PD_INCREASE_MM = Parameter(5, "default", "... and >=5 mm absolute increase", unit="mm")
-RECIST_MIN_MEASURABLE_MM = Parameter(10, "default", "RECIST 1.1: a target measures >=10 mm (CT)", unit="mm")
+IMAGING_INTERVAL_INDUCTION_WEEKS = Parameter(6, "default", _("CT/MRI during induction"), unit=_("weeks"))
+IMAGING_INTERVAL_MAINTENANCE_WEEKS = Parameter(9, "default", _("CT/MRI during maintenance"), unit=_("weeks"))
+IMAGING_INTERVAL_FOLLOW_UP_MONTHS = Parameter(3, "default", _("CT/MRI after the end of treatment"), unit=_("months"))
+IMAGING_WINDOW_DAYS = Parameter(
+    7, "default", _("imaging and follow-up are due this many days either side"), unit=_("days")
+)
+SURVIVAL_FOLLOW_UP_INTERVAL_MONTHS = Parameter(3, "default", _("survival contact after treatment"), unit=_("months"))
+# xgettext:no-python-format
+RECIST_PR_DECREASE_PERCENT = Parameter(30, "default", _("RECIST 1.1: >=30% decrease from baseline sum"), unit="%")
+# xgettext:no-python-format
+RECIST_PD_INCREASE_PERCENT = Parameter(20, "default", _("RECIST 1.1: >=20% increase from nadir ..."), unit="%")
+RECIST_PD_INCREASE_MM = Parameter(5, "default", _("... and >=5 mm absolute increase"), unit="mm")
+RECIST_MIN_MEASURABLE_MM = Parameter(10, "default", _("RECIST 1.1: a target measures >=10 mm (CT)"), unit="mm")
 RECIST_NODE_TARGET_MIN_SHORT_AXIS_MM = Parameter(
-    15, "default", "RECIST 1.1: a lymph node is a target with a short axis >=15 mm", unit="mm"
+    15, "default", _("RECIST 1.1: a lymph node is a target with a short axis >=15 mm"), unit="mm"
 )
 RECIST_NODE_PATHOLOGICAL_MIN_SHORT_AXIS_MM = Parameter(
-    10, "default", "RECIST 1.1: a node is pathological from 10 mm short axis; <10 mm is normal", unit="mm"
+    10, "default", _("RECIST 1.1: a node is pathological from 10 mm short axis; <10 mm is normal"), unit="mm"
 )
-RECIST_TOO_SMALL_MM = Parameter(5, "default", "RECIST 1.1: a target 'too small to measure' counts as 5 mm", unit="mm")
-RECIST_MAX_TARGETS = Parameter(5, "default", "RECIST 1.1: at most 5 target lesions", unit="lesions")
+RECIST_TOO_SMALL_MM = Parameter(
+    5, "default", _("RECIST 1.1: a target 'too small to measure' counts as 5 mm"), unit="mm"
+)
+RECIST_MAX_TARGETS = Parameter(5, "default", _("RECIST 1.1: at most 5 target lesions"), unit=_("lesions"))
 RECIST_MAX_TARGETS_PER_ORGAN = Parameter(
-    2, "default", "RECIST 1.1: at most 2 targets per organ; all lymph nodes are one organ", unit="lesions"
+    2, "default", _("RECIST 1.1: at most 2 targets per organ; all lymph nodes are one organ"), unit=_("lesions")
 )
 DISTANT_LESION_REQUIRED = Parameter(
-    True, "default", "regional lymph nodes alone are not oligometastatic disease (M0): one distant lesion is required"
+    True,
+    "default",
+    _("regional lymph nodes alone are not oligometastatic disease (M0): one distant lesion is required"),
 )
 
 # --- Endpoints (FDA 2018 "Clinical Trial Endpoints for the Approval of Cancer Drugs and Biologics") ---
 MISSED_ASSESSMENTS_CENSOR = Parameter(
     2,
     "default",
-    "PFS: progression or death after this many consecutive missed scheduled assessments is censored "
-    "at the last adequate assessment before the gap",
-    unit="assessments",
+    _(
+        "PFS: progression or death after this many consecutive missed scheduled assessments is censored "
+        "at the last adequate assessment before the gap"
+    ),
+    unit=_("assessments"),
 )
 LOCAL_PROGRESSION_RULE = Parameter(
-    "a treated lesion >=20% and >=5 mm over its own nadir since the intervention (its last value before "
-    "included), or unequivocal progression of it as a non-target",
+    # xgettext:no-python-format
+    _(
+        "a treated lesion >=20% and >=5 mm over its own nadir since the intervention (its last value before "
+        "included), or unequivocal progression of it as a non-target"
+    ),
     "default",
-    "local control runs from the lesion's first local intervention; censored at its last adequate assessment "
-    "(crf.endpoints.local_control)",
+    _(
+        "local control runs from the lesion's first local intervention; censored at its last adequate assessment "
+        "(crf.endpoints.local_control)"
+    ),
 )
-LOCAL_CONTROL_RATE_MONTHS = Parameter(12, "default", "local control reported as the rate at this time", unit="months")
+LOCAL_CONTROL_RATE_MONTHS = Parameter(
+    12, "default", _("local control reported as the rate at this time"), unit=_("months")
+)
 
 # --- Reminders ---
-REMINDER_DUE_WITHIN_DAYS = Parameter(3, "default", "daily digest lists visits due in the next days", unit="days")
-UNSIGNED_AE_REMINDER_DAYS = Parameter(7, "default", "investigators are reminded of AEs unsigned this long", unit="days")
-SAE_NEAR_DEADLINE_HOURS = Parameter(12, "default", "SAE reports this close to their deadline are flagged", unit="hours")
+REMINDER_DUE_WITHIN_DAYS = Parameter(3, "default", _("daily digest lists visits due in the next days"), unit=_("days"))
+UNSIGNED_AE_REMINDER_DAYS = Parameter(
+    7, "default", _("investigators are reminded of AEs unsigned this long"), unit=_("days")
+)
+SAE_NEAR_DEADLINE_HOURS = Parameter(
+    12, "default", _("SAE reports this close to their deadline are flagged"), unit=_("hours")
+)
 
 # --- Safety ---
 CTCAE_VERSION = Parameter("5.0", "protocol", "NCI CTCAE v5.0")
 SAE_REPORT_HOURS = Parameter(
-    24, "default", "serious AEs reported to the sponsor within 24 h of site awareness (GCP)", unit="hours"
+    24, "default", _("serious AEs reported to the sponsor within 24 h of site awareness (GCP)"), unit=_("hours")
 )
 
 FREE_TEXT_MAX_CHARS = Parameter(
-    2000, "default", "longest free-text answer (a screen-failure reason, subsequent therapy)", unit="characters"
+    2000, "default", _("longest free-text answer (a screen-failure reason, subsequent therapy)"), unit=_("characters")
 )
 REFERENCE_SAFETY_INFORMATION = Parameter(
-    "Investigator's Brochure of each anti-PD-1 agent, section 'Reference Safety Information', current edition; "
-    "SmPC / package insert for the chemotherapy agents",
+    _(
+        "Investigator's Brochure of each anti-PD-1 agent, section 'Reference Safety Information', current edition; "
+        "SmPC / package insert for the chemotherapy agents"
+    ),
     "default",
-    "what an unexpected adverse reaction is judged against (ICH E2A); the sponsor names document and version",
+    _("what an unexpected adverse reaction is judged against (ICH E2A); the sponsor names document and version"),
 )
 
 PARAMETERS = {name: value for name, value in globals().items() if isinstance(value, Parameter)}
+
+# How the Protocol page names each parameter (a parameter without a label shows its constant's name).
+LABELS = {
+    "TARGET_ENROLLMENT": _("Target enrollment"),
+    "ALLOCATION_RATIO": _("Allocation ratio"),
+    "ENROLLMENT_MONTHS": _("Enrollment months"),
+    "FOLLOW_UP_MONTHS": _("Follow-up months"),
+    "EARLIEST_CONSENT_DATE": _("Earliest consent date"),
+    "SCREENING_NUMBER_DIGITS": _("Screening number digits"),
+    "RANDOMIZATION_METHOD": _("Randomization method"),
+    "STRATIFICATION_FACTORS": _("Stratification factors"),
+    "BLOCK_SIZES": _("Block sizes"),
+    "MINIMISATION_PREFERRED_ARM_PROBABILITY": _("Minimisation preferred arm probability"),
+    "MIN_AGE_YEARS": _("Min age years"),
+    "MAX_ECOG": _("Max ECOG"),
+    "MAX_LESIONS_TOTAL": _("Max lesions total"),
+    "MAX_LESIONS_PER_ORGAN": _("Max lesions per organ"),
+    "MAX_LESION_DIAMETER_MM": _("Max lesion diameter mm"),
+    "REGIONAL_NODES_COUNT_AS_ONE": _("Regional nodes count as one"),
+    "CYCLE_LENGTH_DAYS": _("Cycle length days"),
+    "CYCLE_WINDOW_EARLY_DAYS": _("Cycle window early days"),
+    "CYCLE_WINDOW_LATE_DAYS": _("Cycle window late days"),
+    "INDUCTION_CYCLES": _("Induction cycles"),
+    "MAINTENANCE_MONTHS": _("Maintenance months"),
+    "ANTI_PD1_AGENTS": _("Anti-PD-1 agents"),
+    "CHEMOTHERAPY_AGENTS": _("Chemotherapy agents"),
+    "CHEMOTHERAPY_DOSE_RANGES": _("Chemotherapy dose ranges"),
+    "WEIGHT_KG": _("Weight kg"),
+    "BSA_M2": _("BSA m2"),
+    "RT_MAX_DOSE_PER_FRACTION_GY": _("RT max dose per fraction Gy"),
+    "DIAGNOSIS_MAX_YEARS_BEFORE_CONSENT": _("Diagnosis max years before consent"),
+    "BED_ALPHA_BETA_GY": _("BED alpha beta Gy"),
+    "RT_MAX_TOTAL_DOSE_GY": _("RT max total dose Gy"),
+    "RT_MAX_FRACTIONS": _("RT max fractions"),
+    "SBRT_MAX_FRACTIONS": _("SBRT max fractions"),
+    "SBRT_MIN_DOSE_PER_FRACTION_GY": _("SBRT min dose per fraction Gy"),
+    "LOCAL_INTERVENTION_TARGET_WEEKS": _("Local intervention target weeks"),
+    "LOCAL_INTERVENTION_LATE_WEEKS": _("Local intervention late weeks"),
+    "IMAGING_INTERVAL_INDUCTION_WEEKS": _("Imaging interval induction weeks"),
+    "IMAGING_INTERVAL_MAINTENANCE_WEEKS": _("Imaging interval maintenance weeks"),
+    "IMAGING_INTERVAL_FOLLOW_UP_MONTHS": _("Imaging interval follow-up months"),
+    "IMAGING_WINDOW_DAYS": _("Imaging window days"),
+    "SURVIVAL_FOLLOW_UP_INTERVAL_MONTHS": _("Survival follow-up interval months"),
+    "RECIST_PR_DECREASE_PERCENT": _("RECIST PR decrease percent"),
+    "RECIST_PD_INCREASE_PERCENT": _("RECIST PD increase percent"),
+    "RECIST_PD_INCREASE_MM": _("RECIST PD increase mm"),
+    "RECIST_MIN_MEASURABLE_MM": _("RECIST min measurable mm"),
+    "RECIST_NODE_TARGET_MIN_SHORT_AXIS_MM": _("RECIST node target min short axis mm"),
+    "RECIST_NODE_PATHOLOGICAL_MIN_SHORT_AXIS_MM": _("RECIST node pathological min short axis mm"),
+    "RECIST_TOO_SMALL_MM": _("RECIST too small mm"),
+    "RECIST_MAX_TARGETS": _("RECIST max targets"),
+    "RECIST_MAX_TARGETS_PER_ORGAN": _("RECIST max targets per organ"),
+    "DISTANT_LESION_REQUIRED": _("Distant lesion required"),
+    "MISSED_ASSESSMENTS_CENSOR": _("Missed assessments censor"),
+    "LOCAL_PROGRESSION_RULE": _("Local progression rule"),
+    "LOCAL_CONTROL_RATE_MONTHS": _("Local control rate months"),
+    "REMINDER_DUE_WITHIN_DAYS": _("Reminder due within days"),
+    "UNSIGNED_AE_REMINDER_DAYS": _("Unsigned AE reminder days"),
+    "SAE_NEAR_DEADLINE_HOURS": _("SAE near deadline hours"),
+    "CTCAE_VERSION": _("CTCAE version"),
+    "SAE_REPORT_HOURS": _("SAE report hours"),
+    "FREE_TEXT_MAX_CHARS": _("Free text max chars"),
+    "REFERENCE_SAFETY_INFORMATION": _("Reference safety information"),
+}

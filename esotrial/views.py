@@ -36,7 +36,7 @@ def health(request):
 def protocol_parameters(request):
     """Every protocol parameter with its value and whether it is published or a default."""
     rows = [
-        {"name": name.replace("_", " ").capitalize(), "parameter": parameter}
+        {"name": protocol.LABELS.get(name) or name.replace("_", " ").capitalize(), "parameter": parameter}
         for name, parameter in protocol.PARAMETERS.items()
     ]
     return render(request, "protocol.html", {"rows": rows, "protocol": protocol})

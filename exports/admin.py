@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import path
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin import ReadOnlyAdminMixin
 
@@ -41,10 +43,10 @@ class ExportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    @admin.display(description="file")
+    @admin.display(description=_("file"))
     def file(self, run):
         if run.kind != ExportRun.Kind.TRIAL:
             return "—"
         if run.ready:
-            return format_html('<a href="{}">Download</a>', f"{run.pk}/download/")
+            return format_html('<a href="{}">{}</a>', f"{run.pk}/download/", gettext("Download"))
         return format_html('<a href="{}">{}</a>', f"{run.pk}/progress/", run.get_status_display())

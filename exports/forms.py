@@ -1,5 +1,7 @@
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import sites_visible_to
 from esotrial import protocol
@@ -7,19 +9,22 @@ from esotrial import protocol
 
 class TrialExportForm(forms.Form):
     sites = forms.ModelMultipleChoiceField(
+        label=_("Sites"),
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Leave all unticked to export every site you can see.",
+        help_text=_("Leave all unticked to export every site you can see."),
     )
 
     data_cutoff = forms.DateField(
-        label="Data cut-off date",
+        label=_("Data cut-off date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="analysis.csv and local_control.csv (PFS, OS, local control) use nothing dated after it and "
-        "leave out patients randomized after it (e.g. a DSMB data cut); the per-form CSVs hold every record. "
-        "Leave empty to use all data entered up to now.",
+        help_text=_(
+            "analysis.csv and local_control.csv (PFS, OS, local control) use nothing dated after it and "
+            "leave out patients randomized after it (e.g. a DSMB data cut); the per-form CSVs hold every record. "
+            "Leave empty to use all data entered up to now."
+        ),
     )
 
     def __init__(self, user, *args, **kwargs):
@@ -30,11 +35,12 @@ class TrialExportForm(forms.Form):
     def clean_data_cutoff(self):
         cutoff = self.cleaned_data["data_cutoff"]
         if cutoff and cutoff > timezone.localdate():
-            raise forms.ValidationError("The data cut-off cannot be in the future.")
+            raise forms.ValidationError(gettext("The data cut-off cannot be in the future."))
         opening = protocol.EARLIEST_CONSENT_DATE.value
         if cutoff and cutoff < opening:
             raise forms.ValidationError(
-                f"The data cut-off precedes the trial's opening ({opening:%Y-%m-%d}): the endpoints would be empty."
+                gettext("The data cut-off precedes the trial's opening (%(date)s): the endpoints would be empty.")
+                % {"date": f"{opening:%Y-%m-%d}"}
             )
         return cutoff
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ExportRun(models.Model):
@@ -12,40 +13,48 @@ class ExportRun(models.Model):
     """
 
     class Kind(models.TextChoices):
-        TRIAL = "trial", "Trial dataset (ZIP)"
-        FORM = "form", "One form (admin export action)"
+        TRIAL = "trial", _("Trial dataset (ZIP)")
+        FORM = "form", _("One form (admin export action)")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
-    kind = models.CharField(max_length=5, choices=Kind.choices)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
     # Who, as named at the time of the export (Part 11 §11.10(e)).
-    requested_by_username = models.CharField(max_length=150, blank=True, editable=False)
-    requested_by_printed_name = models.CharField(max_length=300, blank=True, editable=False)
-    requested_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=7, choices=Status.choices, default=Status.QUEUED)
-    dataset = models.CharField(max_length=100, help_text="What was exported: the trial dataset or one form.")
-    sites = models.CharField(max_length=500, help_text="Site codes whose data the export holds.")
-    filters = models.JSONField(default=dict, blank=True, help_text="Filters, selection and format as requested.")
-    progress = models.PositiveSmallIntegerField("progress (%)", default=0)
-    step = models.CharField(max_length=200, blank=True)
-    row_counts = models.JSONField(default=dict, blank=True)
-    file_name = models.CharField(max_length=200, blank=True)
-    file_bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    file_sha256 = models.CharField("SHA-256 of the file", max_length=64, blank=True)
-    error = models.TextField(blank=True)
-    downloads = models.PositiveIntegerField(default=0)
-    last_downloaded_at = models.DateTimeField(null=True, blank=True)
+    requested_by_username = models.CharField(_("requested by username"), max_length=150, blank=True, editable=False)
+    requested_by_printed_name = models.CharField(
+        _("requested by printed name"), max_length=300, blank=True, editable=False
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=7, choices=Status.choices, default=Status.QUEUED)
+    dataset = models.CharField(
+        _("dataset"), max_length=100, help_text=_("What was exported: the trial dataset or one form.")
+    )
+    sites = models.CharField(_("sites"), max_length=500, help_text=_("Site codes whose data the export holds."))
+    filters = models.JSONField(
+        _("filters"), default=dict, blank=True, help_text=_("Filters, selection and format as requested.")
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    step = models.CharField(_("step"), max_length=200, blank=True)
+    row_counts = models.JSONField(_("row counts"), default=dict, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    file_bytes = models.PositiveBigIntegerField(_("file bytes"), null=True, blank=True)
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    downloads = models.PositiveIntegerField(_("downloads"), default=0)
+    last_downloaded_at = models.DateTimeField(_("last downloaded at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
-        verbose_name = "export"
-        verbose_name_plural = "export log"
+        verbose_name = _("export")
+        verbose_name_plural = _("export log")
         permissions = [("export_trial_dataset", "Can export the trial dataset")]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="export_progress_0_to_100"),

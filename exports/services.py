@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 import esotrial
 from accounts.models import AccountEvent
@@ -189,8 +189,13 @@ def _truncate(text, limit):
 def write_statistical_files(dataset, frame, folder):
     """<name>.xpt (SAS XPORT v5), <name>.sav (SPSS), <name>.dta (Stata), with labels. Returns notes."""
     notes = []
-    labels = {variable.name: variable.label for variable in dataset.variables}
-    coded = {variable.name: variable.codes for variable in dataset.variables if variable.codes}
+    # str(): verbose names and choice labels are lazy translations; the files are English (the caller).
+    labels = {variable.name: str(variable.label) for variable in dataset.variables}
+    coded = {
+        variable.name: {code: str(label) for code, label in variable.codes.items()}
+        for variable in dataset.variables
+        if variable.codes
+    }
 
     # SPSS: every coded variable carries its value labels, string codes included.
     pyreadstat.write_sav(
@@ -472,7 +477,15 @@ def build_trial_export(run, patients):
 
 
 def run_export(run_id):
-    """Build one queued export (from the Celery task or directly); a failure is recorded, not raised."""
+    """Build one queued export (from the Celery task or directly); a failure is recorded, not raised.
+
+    In English whatever the requester's language: the files' labels (verbose names, choice labels,
+    the data dictionary) are data, and data never depend on who asked for them."""
+    with translation.override(None):
+        return _run_export(run_id)
+
+
+def _run_export(run_id):
     with transaction.atomic():
         run = ExportRun.objects.select_for_update().select_related("requested_by").get(pk=run_id)
         if run.status != ExportRun.Status.QUEUED:

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from esotrial.celery import enqueue
 
@@ -44,14 +45,14 @@ def new_export(request, model_admin):
             run = services.run_export(run.pk)
             if run.ready:
                 return download_response(run)
-            messages.error(request, f"The export failed: {run.error}")
+            messages.error(request, gettext("The export failed: %(error)s") % {"error": run.error})
             return redirect(reverse("admin:exports_exportrun_progress", args=[run.pk]))
         transaction.on_commit(lambda: queue(run.pk))
         return redirect(reverse("admin:exports_exportrun_progress", args=[run.pk]))
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": ExportRun._meta,
-        "title": "Export trial dataset",
+        "title": gettext("Export trial dataset"),
         "form": form,
         "direct_max": settings.EXPORT_DIRECT_MAX_PATIENTS,
     }
@@ -73,7 +74,7 @@ def progress(request, model_admin, run_id):
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": ExportRun._meta,
-        "title": f"Trial dataset export #{run.pk}",
+        "title": gettext("Trial dataset export #%(number)s") % {"number": run.pk},
         "run": run,
         "refresh": run.status in (ExportRun.Status.QUEUED, ExportRun.Status.RUNNING),
     }

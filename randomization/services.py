@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from crf.models import Patient
 from crf.status import Status
@@ -18,7 +19,8 @@ from .tasks import alert_list_exhausted, notify_randomization
 
 
 class RandomizationRefused(Exception):
-    """The patient cannot be randomized now; the message says why, for the user."""
+    """The patient cannot be randomized now; the message says why, for the user (in the user's
+    language, except the refusals of generate_list, which only a management command shows)."""
 
 
 class ListExhausted(RandomizationRefused):
@@ -28,14 +30,20 @@ class ListExhausted(RandomizationRefused):
 def check_can_randomize(patient, status):
     """Reasons, in words, why this patient cannot be randomized (empty when it can)."""
     if hasattr(patient, "allocation"):
-        return [f"{patient} is already randomized ({patient.allocation.number})."]
+        return [
+            gettext("%(patient)s is already randomized (%(number)s).")
+            % {"patient": patient, "number": patient.allocation.number}
+        ]
     reasons = []
     if not patient.consent_date:
-        reasons.append("No date of informed consent is recorded.")
+        reasons.append(gettext("No date of informed consent is recorded."))
     if status != Status.ELIGIBLE:
         reasons.append(
-            f"{patient} is not confirmed eligible (status: {status.label}). An investigator must confirm "
-            "eligibility with every criterion met."
+            gettext(
+                "%(patient)s is not confirmed eligible (status: %(status)s). An investigator must confirm "
+                "eligibility with every criterion met."
+            )
+            % {"patient": patient, "status": status.label}
         )
     try:
         strata.factors(patient)
@@ -64,16 +72,21 @@ def allocate(patient, by, *, status, confirmed_stratum=None, randomized_on=None)
     levels = strata.factors(patient)
     key = strata.stratum_key(levels)
     if confirmed_stratum is not None and confirmed_stratum != key:
-        raise RandomizationRefused("The stratification values changed since you confirmed them: check them again.")
+        raise RandomizationRefused(
+            gettext("The stratification values changed since you confirmed them: check them again.")
+        )
 
     method = protocol.RANDOMIZATION_METHOD.value
     active = RandomizationList.objects.select_for_update().order_by("-pk").first()
     if active is None:
-        raise RandomizationRefused("No randomization list has been generated yet. Tell the Randomization manager.")
+        raise RandomizationRefused(
+            gettext("No randomization list has been generated yet. Tell the Randomization manager.")
+        )
     first = Allocation.objects.exclude(method="").values_list("method", flat=True).first()
     if first and first != method:
         raise RandomizationRefused(
-            f"The randomization method was changed to '{method}' after allocations by '{first}' began."
+            gettext("The randomization method was changed to '%(method)s' after allocations by '%(first)s' began.")
+            % {"method": method, "first": first}
         )
 
     slot = None
@@ -89,14 +102,18 @@ def allocate(patient, by, *, status, confirmed_stratum=None, randomized_on=None)
             # Sent now, not on commit: the refusal rolls this transaction back.
             enqueue(alert_list_exhausted, key)
             raise ListExhausted(
-                "The randomization list has no free slot for this patient's stratum. Nothing was allocated; "
-                "the Randomization manager has been alerted."
+                gettext(
+                    "The randomization list has no free slot for this patient's stratum. Nothing was allocated; "
+                    "the Randomization manager has been alerted."
+                )
             )
         arm = slot.arm
     elif method == "minimisation":
         arm = blocks.minimisation_arm(minimisation_counts(), levels, secrets.SystemRandom())
     else:
-        raise RandomizationRefused(f"Unknown randomization method '{method}' in the protocol configuration.")
+        raise RandomizationRefused(
+            gettext("Unknown randomization method '%(method)s' in the protocol configuration.") % {"method": method}
+        )
 
     number = f"R{Allocation.objects.count() + 1:04d}"
     allocation = Allocation(

@@ -1,9 +1,13 @@
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.language import emails_by_language
 
 from .models import Allocation
 
@@ -13,7 +17,7 @@ def notify_randomization(allocation_id):
     """E-mail the site's investigators and nurses that a patient was randomized."""
     allocation = Allocation.objects.select_related("patient__site", "randomized_by").get(pk=allocation_id)
     site = allocation.patient.site
-    recipients = list(
+    recipients = (
         get_user_model()
         .objects.filter(
             memberships__site=site,
@@ -21,37 +25,39 @@ def notify_randomization(allocation_id):
             is_active=True,
         )
         .exclude(email="")
-        .values_list("email", flat=True)
         .distinct()
     )
-    if not recipients:
-        return 0
-    who = allocation.randomized_by.get_username() if allocation.randomized_by else "the system"
-    send_mail(
-        f"[ESO-Shanghai20] {allocation.patient} randomized: {allocation.number}",
-        f"Patient {allocation.patient} at {site} was randomized on {allocation.randomized_on:%Y-%m-%d} by {who}.\n"
-        f"Randomization number: {allocation.number}\nArm: {allocation.get_arm_display()}\n"
-        f"PI: {site.principal_investigator}\n",
-        settings.DEFAULT_FROM_EMAIL,
-        recipients,
-    )
-    return len(recipients)
+    messages = []
+    for language, emails in emails_by_language(recipients, site).items():
+        with translation.override(language):
+            who = allocation.randomized_by.get_username() if allocation.randomized_by else _("the system")
+            values = {
+                "patient": allocation.patient.screening_number,
+                "site": str(site),
+                "date": f"{allocation.randomized_on:%Y-%m-%d}",
+                "who": who,
+                "number": allocation.number,
+                "arm": allocation.get_arm_display(),
+                "pi": site.principal_investigator,
+            }
+            body = render_to_string("randomization/email/randomized.txt", values)
+            subject = _("[ESO-Shanghai20] %(patient)s randomized: %(number)s") % values
+        messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, emails))
+    get_connection().send_messages(messages)
+    return sum(len(message.to) for message in messages)
 
 
 @shared_task
 def alert_list_exhausted(stratum):
     """Tell the Randomization managers that a stratum has run out of slots (never a fallback)."""
-    recipients = list(
-        get_user_model()
-        .objects.filter(groups__name=roles.RANDOMIZATION_MANAGER, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if recipients:
-        send_mail(
-            "[ESO-Shanghai20] Randomization list exhausted",
-            f"A randomization was refused: stratum {stratum} has no free slot. Extend the list.",
-            settings.DEFAULT_FROM_EMAIL,
-            recipients,
-        )
-    return len(recipients)
+    managers = get_user_model().objects.filter(groups__name=roles.RANDOMIZATION_MANAGER, is_active=True)
+    messages = []
+    for language, emails in emails_by_language(managers).items():
+        with translation.override(language):
+            subject = _("[ESO-Shanghai20] Randomization list exhausted")
+            body = _("A randomization was refused: stratum %(stratum)s has no free slot. Extend the list.") % {
+                "stratum": stratum
+            }
+        messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, emails))
+    get_connection().send_messages(messages)
+    return sum(len(message.to) for message in messages)

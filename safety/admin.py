@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from audit.admin import ClinicalRecordAdmin, ReadOnlyAdminMixin, ScopedHistoryAdmin
 from crf.admin import ArmFilter, StatusFilter
@@ -59,7 +61,7 @@ class SaeReportAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
     list_select_related = ["adverse_event__patient", "adverse_event__term"]
     actions = ["confirm_received", "send_again"]
 
-    @admin.display(boolean=True, description="in doubt")
+    @admin.display(boolean=True, description=_("in doubt"))
     def in_doubt(self, report):
         return report.notification_in_doubt
 
@@ -67,7 +69,7 @@ class SaeReportAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
         return request.user.has_perm("safety.resolve_sae_notification")
 
     @admin.action(
-        description="In doubt, and the safety desk has it: mark notified", permissions=["resolve_sae_notification"]
+        description=_("In doubt, and the safety desk has it: mark notified"), permissions=["resolve_sae_notification"]
     )
     def confirm_received(self, request, queryset):
         count = 0
@@ -76,10 +78,14 @@ class SaeReportAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
             report._history_user, report._change_reason = request.user, "Confirmed received by the safety desk"
             report.save()
             count += 1
-        self.message_user(request, f"{count} SAE report(s) marked notified.")
+        self.message_user(
+            request,
+            ngettext("%(count)s SAE report marked notified.", "%(count)s SAE reports marked notified.", count)
+            % {"count": count},
+        )
 
     @admin.action(
-        description="In doubt, and the safety desk does not have it: send again",
+        description=_("In doubt, and the safety desk does not have it: send again"),
         permissions=["resolve_sae_notification"],
     )
     def send_again(self, request, queryset):
@@ -90,7 +96,11 @@ class SaeReportAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
             report.save()
             transaction.on_commit(lambda pk=report.pk: enqueue(notify_sae, pk))
             count += 1
-        self.message_user(request, f"{count} SAE notification(s) queued again.")
+        self.message_user(
+            request,
+            ngettext("%(count)s SAE notification queued again.", "%(count)s SAE notifications queued again.", count)
+            % {"count": count},
+        )
 
     def get_queryset(self, request):
         return SaeReport.objects.filter(adverse_event__in=AdverseEvent.objects.visible_to(request.user))

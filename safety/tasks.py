@@ -3,11 +3,15 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.language import emails_by_language
+from accounts.models import TrialSite
 
 from .models import SaeReport
 
@@ -22,11 +26,16 @@ def notify_sae(self, report_id):
     nothing: a possible duplicate SAE report is left to a person (SaeReportAdmin), not guessed. An
     SMTP refusal clears the claim, is recorded on the report and retried with back-off.
     """
-    message = claim_sae_notification(report_id)
-    if message is None:
+    report = claim_sae_notification(report_id)
+    if report is None:
         return "already sent or in doubt"
+    # One message per language: each investigator reads it in their own, the safety desk in the default.
+    messages = [
+        EmailMessage(*sae_message(report, language), settings.DEFAULT_FROM_EMAIL, emails)
+        for language, emails in sae_recipients(report_id).items()
+    ]
     try:
-        send_mail(*message, settings.DEFAULT_FROM_EMAIL, sae_recipients(report_id))
+        send_messages(messages)
     except (smtplib.SMTPException, OSError) as exc:
         release_sae_claim(report_id, f"{type(exc).__name__}: {exc}")
         raise self.retry(exc=exc) from exc
@@ -34,9 +43,14 @@ def notify_sae(self, report_id):
     return "sent"
 
 
+def send_messages(messages):
+    """All of one report's messages over one connection (the relay refuses them all or takes them)."""
+    get_connection().send_messages(messages)
+
+
 @transaction.atomic
 def claim_sae_notification(report_id):
-    """(subject, body) of the report's e-mail, claimed for this sender; None if not to be sent."""
+    """The report, claimed for this sender; None if its e-mail is not to be sent."""
     report = (
         SaeReport.objects.select_for_update()
         .select_related("adverse_event__patient__site", "adverse_event__term")
@@ -47,37 +61,53 @@ def claim_sae_notification(report_id):
     report.sending_since = timezone.now()
     report.attempts += 1
     report.save()
+    return report
+
+
+def sae_message(report, language):
+    """(subject, body) of the report's e-mail in `language`. CTCAE terms stay in English (NCI's text)."""
     ae = report.adverse_event
     site = ae.patient.site
-    criteria = [f.verbose_name for f in ae._meta.fields if f.name.startswith("sae_") and getattr(ae, f.name)]
-    # No free text: the verbatim description may carry identifiers.
-    body = (
-        f"Serious adverse event, ESO-Shanghai20 (NCT06190782)\n"
-        f"Patient: {ae.patient.screening_number} at {site.code} (PI {site.principal_investigator})\n"
-        f"Event: {ae.term.term} (MedDRA {ae.term.meddra_code}), CTCAE grade {ae.grade}\n"
-        f"Onset: {ae.onset_date:%Y-%m-%d}; site aware: {timezone.localtime(report.aware_at):%Y-%m-%d %H:%M %Z}\n"
-        f"Seriousness: {', '.join(criteria)}\n"
-        f"Expectedness: {ae.get_expectedness_display() or 'not assessed'}"
-        f"{' -> SUSAR (suspected unexpected serious adverse reaction)' if ae.susar else ''}\n"
-        f"Related to anti-PD-1: {ae.get_relationship_to_anti_pd1_display()}; "
-        f"chemotherapy: {ae.get_relationship_to_chemotherapy_display()}; "
-        f"local intervention: {ae.get_relationship_to_local_intervention_display() or 'n/a'}\n"
-        f"Outcome: {ae.get_outcome_display()}\n"
-        f"Report due: {timezone.localtime(report.deadline):%Y-%m-%d %H:%M %Z}\n"
-    )
-    kind = "SUSAR" if ae.susar else "SAE"
+    with translation.override(language):
+        criteria = [str(f.verbose_name) for f in ae._meta.fields if f.name.startswith("sae_") and getattr(ae, f.name)]
+        values = {
+            "patient": ae.patient.screening_number,
+            "site": site.code,
+            "pi": site.principal_investigator,
+            "term": ae.term.term,
+            "meddra": ae.term.meddra_code,
+            "grade": ae.grade,
+            "onset": f"{ae.onset_date:%Y-%m-%d}",
+            "aware": f"{timezone.localtime(report.aware_at):%Y-%m-%d %H:%M %Z}",
+            "criteria": ", ".join(criteria),
+            "expectedness": ae.get_expectedness_display() or _("not assessed"),
+            "susar": _(" -> SUSAR (suspected unexpected serious adverse reaction)") if ae.susar else "",
+            "anti_pd1": ae.get_relationship_to_anti_pd1_display(),
+            "chemotherapy": ae.get_relationship_to_chemotherapy_display(),
+            "local": ae.get_relationship_to_local_intervention_display() or _("n/a"),
+            "outcome": ae.get_outcome_display(),
+            "due": f"{timezone.localtime(report.deadline):%Y-%m-%d %H:%M %Z}",
+        }
+        # No free text: the verbatim description may carry identifiers.
+        body = render_to_string("safety/email/sae.txt", values)
+        kind = "SUSAR" if ae.susar else "SAE"
     return f"[ESO-Shanghai20] {kind} {ae.patient.screening_number}: {ae.term.term}", body
 
 
 def sae_recipients(report_id):
+    """{language: [e-mail address]}: the site's investigators, each in their language, and the safety desk."""
     site_id = SaeReport.objects.filter(pk=report_id).values_list("adverse_event__patient__site", flat=True).get()
+    site = TrialSite.objects.get(pk=site_id)
     investigators = (
         get_user_model()
         .objects.filter(memberships__site=site_id, groups__name=roles.INVESTIGATOR, is_active=True)
         .exclude(email="")
-        .values_list("email", flat=True)
+        .distinct()
     )
-    return sorted({*investigators, settings.SAE_SAFETY_DESK_EMAIL})
+    by_language = emails_by_language(investigators, site)
+    desk = by_language.setdefault(settings.LANGUAGE_CODE, [])
+    by_language[settings.LANGUAGE_CODE] = sorted({*desk, settings.SAE_SAFETY_DESK_EMAIL})
+    return by_language
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import may_act
@@ -31,7 +32,7 @@ def term_search(request):
     query = request.GET.get("q", "").strip()
     terms = CtcaeTerm.objects.filter(version=protocol.CTCAE_VERSION.value)
     if len(query) >= 2 and "\x00" not in query:  # PostgreSQL text cannot hold NUL: no term has one
-        terms = terms.filter(Q(term__icontains=query) | Q(soc__icontains=query))
+        terms = terms.filter(Q(term__icontains=query) | Q(soc__icontains=query) | Q(term_zh__icontains=query))
     else:
         terms = terms.none()
     results = [
@@ -40,6 +41,10 @@ def term_search(request):
             "term": t.term,
             "grades": {n: t.grade_text(n) for n in range(1, 6) if t.grade_text(n)},
             "definition": t.definition,
+            # A sponsor's Chinese CTCAE, shown beside the English when loaded.
+            "term_zh": t.term_zh,
+            "grades_zh": {n: t.grade_text_zh(n) for n in range(1, 6) if t.grade_text_zh(n)},
+            "translation": t.zh_translation,
         }
         for t in terms.order_by("term")[:SUGGESTIONS]
     ]
@@ -63,14 +68,14 @@ def ae_edit(request, screening_number, pk=None):
     form = AdverseEventForm(request.POST or None, instance=ae, patient=patient)
     if form.is_valid():
         if ae and not form.changed_fields:
-            messages.info(request, "Nothing was changed.")
+            messages.info(request, gettext("Nothing was changed."))
             return redirect("safety:ae_detail", patient.screening_number, ae.pk)
         was_signed = ae is not None and signing.current_signature(ae) is not None
         ae = save_adverse_event(form, request.user)
-        messages.success(
-            request,
-            "Adverse event saved." + (" Its signature was voided: it awaits review again." if was_signed else ""),
-        )
+        if was_signed:
+            messages.success(request, gettext("Adverse event saved. Its signature was voided: it awaits review again."))
+        else:
+            messages.success(request, gettext("Adverse event saved."))
         return redirect("safety:ae_detail", patient.screening_number, ae.pk)
     return render(request, "safety/ae_form.html", {"form": form, "patient": patient, "ae": ae})
 
@@ -84,12 +89,16 @@ def ae_void(request, screening_number, pk):
     form = VoidForm(request.POST or None)
     if form.is_valid():
         void_adverse_event(ae, form.cleaned_data["reason"], request.user)
-        messages.success(request, f"{ae.term.term} (onset {ae.onset_date:%Y-%m-%d}) voided; kept in the audit trail.")
+        messages.success(
+            request,
+            gettext("%(term)s (onset %(date)s) voided; kept in the audit trail.")
+            % {"term": ae.term.term, "date": f"{ae.onset_date:%Y-%m-%d}"},
+        )
         return redirect("crf:patient_detail", patient.screening_number)
     return render(
         request,
         "crf/record_void.html",
-        {"form": form, "patient": patient, "record": ae, "title": "Adverse event"},
+        {"form": form, "patient": patient, "record": ae, "title": gettext("Adverse event")},
     )
 
 
@@ -113,11 +122,13 @@ def ae_detail(request, screening_number, pk):
                     ae, request.user, form.cleaned_data["password"], form.cleaned_data["meaning"], request=request
                 )
             except signing.SigningRefused as refusal:
-                form.add_error("password" if "password" in str(refusal) else None, str(refusal))
+                # The refusal may name its field; else a refusal about the password goes under the password.
+                field = getattr(refusal, "field", "password" if "password" in str(refusal) else None)
+                form.add_error(field, str(refusal))
             else:
                 # Later signings of this session (it ends at logout or idle timeout) ask the password only.
                 request.session[SIGNED_IN_SESSION] = True
-                messages.success(request, "Adverse event signed.")
+                messages.success(request, gettext("Adverse event signed."))
                 return redirect("safety:ae_detail", patient.screening_number, ae.pk)
     elif request.method == "POST":
         raise PermissionDenied

@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TrialSite
 from accounts.scoping import sites_visible_to
@@ -34,12 +36,20 @@ class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return may_send_reminders(request)
 
     @admin.action(
-        description="Not received: send again in the next digest (items in doubt)", permissions=["send_reminders"]
+        description=_("Not received: send again in the next digest (items in doubt)"), permissions=["send_reminders"]
     )
     def send_again(self, request, queryset):
         # The person has checked that the recipient did not get the digest (at most once otherwise).
         count = queryset.filter(state=ReminderLog.State.SENDING).update(state=ReminderLog.State.FAILED)
-        self.message_user(request, f"{count} item(s) will be sent again in the next digest.")
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)s item will be sent again in the next digest.",
+                "%(count)s items will be sent again in the next digest.",
+                count,
+            )
+            % {"count": count},
+        )
 
 
 @admin.register(ReminderRun)
@@ -72,13 +82,15 @@ class ReminderRunAdmin(ReminderLogAdmin):
         if request.method == "POST" and form.is_valid():
             site_ids = [site.pk for site in form.cleaned_data["sites"]]
             if enqueue(send_daily_reminders, site_ids):
-                self.message_user(request, "Reminders queued; this list shows the run when it is done.")
+                self.message_user(request, gettext("Reminders queued; this list shows the run when it is done."))
             else:
-                self.message_user(request, "The task queue is not reachable; nothing was sent.", messages.ERROR)
+                self.message_user(
+                    request, gettext("The task queue is not reachable; nothing was sent."), messages.ERROR
+                )
             return redirect("admin:visits_reminderrun_changelist")
         context = {
             **self.admin_site.each_context(request),
-            "title": "Send reminders now",
+            "title": gettext("Send reminders now"),
             "form": form,
             "opts": self.model._meta,
         }
@@ -86,7 +98,9 @@ class ReminderRunAdmin(ReminderLogAdmin):
 
 
 class SendRemindersForm(forms.Form):
-    sites = forms.ModelMultipleChoiceField(queryset=TrialSite.objects.none(), widget=forms.CheckboxSelectMultiple)
+    sites = forms.ModelMultipleChoiceField(
+        label=_("Sites"), queryset=TrialSite.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import ClinicalRecord
 from crf.models import Patient, PatientRecordQuerySet
@@ -8,13 +9,19 @@ from crf.models import Patient, PatientRecordQuerySet
 class MissedVisit(ClinicalRecord):
     """A planned visit the nurse marked as missed, with the reason (the plan moves past it)."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="missed_visits")
-    visit_key = models.CharField(max_length=40, help_text="The plan's key, e.g. cycle:5 or assessment:3.")
-    reason = models.CharField(max_length=300)
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="missed_visits", verbose_name=_("patient")
+    )
+    visit_key = models.CharField(
+        _("visit key"), max_length=40, help_text=_("The plan's key, e.g. cycle:5 or assessment:3.")
+    )
+    reason = models.CharField(_("reason"), max_length=300)
 
     objects = PatientRecordQuerySet.as_manager()
 
     class Meta(ClinicalRecord.Meta):
+        verbose_name = _("missed visit")
+        verbose_name_plural = _("missed visits")
         constraints = [
             *ClinicalRecord.Meta.constraints,
             models.UniqueConstraint(
@@ -35,22 +42,31 @@ class ReminderLog(models.Model):
     """
 
     class State(models.TextChoices):
-        SENDING = "sending", "Sending or in doubt"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed (sent again in the next digest)"
+        SENDING = "sending", _("Sending or in doubt")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed (sent again in the next digest)")
 
-    kind = models.CharField(max_length=20)  # visit_due, visit_overdue, unsigned_ae, sae_deadline
-    item_key = models.CharField(max_length=80)  # e.g. "SH01-0007/cycle:5" or "ae:42"
-    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="reminders")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    sent_on = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)  # when the item was claimed for a digest
-    state = models.CharField(max_length=10, choices=State.choices, default=State.SENDING)
+    kind = models.CharField(_("kind"), max_length=20)  # visit_due, visit_overdue, unsigned_ae, sae_deadline
+    item_key = models.CharField(_("item key"), max_length=80)  # e.g. "SH01-0007/cycle:5" or "ae:42"
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="reminders", verbose_name=_("patient")
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recipient")
+    )
+    sent_on = models.DateField(_("sent on"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)  # when the item was claimed for a digest
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SENDING)
     confirmed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the mail server accepted the digest (empty: not known)."
+        _("confirmed at"),
+        null=True,
+        blank=True,
+        help_text=_("When the mail server accepted the digest (empty: not known)."),
     )
 
     class Meta:
+        verbose_name = _("reminder log")
+        verbose_name_plural = _("reminder logs")
         ordering = ["-sent_at"]
         permissions = [("send_reminders", "Can send reminders now and decide on reminders in doubt")]
         constraints = [
@@ -64,12 +80,14 @@ class ReminderLog(models.Model):
 class ReminderRun(models.Model):
     """One run of the daily reminders: how many digests went out and which failed (shown in the admin)."""
 
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    emails_sent = models.PositiveIntegerField(default=0)
-    errors = models.TextField(blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    emails_sent = models.PositiveIntegerField(_("emails sent"), default=0)
+    errors = models.TextField(_("errors"), blank=True)
 
     class Meta:
+        verbose_name = _("reminder run")
+        verbose_name_plural = _("reminder runs")
         ordering = ["-started_at"]
 
     def __str__(self):

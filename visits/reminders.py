@@ -19,8 +19,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts import roles
+from accounts.language import supported
+from accounts.models import LanguagePreference
 from crf import schedule
 from crf.models import Patient
 from crf.patients import with_course_data, with_status
@@ -51,21 +56,27 @@ def collect(today, sites=None):
         items = by_site.setdefault(patient.site, {"nurse": [], "investigator": []})
         for visit in patient.plan:
             if visit.state == schedule.OVERDUE:
-                kind, when = "visit_overdue", f"overdue since {visit.window.latest:%Y-%m-%d}"
+                kind, text = "visit_overdue", _("{patient}: {visit}, overdue since {date}")
+                when = visit.window.latest
             elif visit.state in (schedule.DUE, schedule.UPCOMING) and visit.window.planned <= horizon:
-                kind, when = "visit_due", f"due {visit.window.planned:%Y-%m-%d}"
+                kind, text, when = "visit_due", _("{patient}: {visit}, due {date}"), visit.window.planned
             else:
                 continue
             key = f"{patient.screening_number}/{visit.key}"
-            items["nurse"].append(Item(kind, key, patient, f"{patient.screening_number}: {visit.what}, {when}"))
+            text = format_lazy(text, patient=patient.screening_number, visit=visit.what, date=f"{when:%Y-%m-%d}")
+            items["nurse"].append(Item(kind, key, patient, text))
 
     old = today - timedelta(days=protocol.UNSIGNED_AE_REMINDER_DAYS.value)
     aes = AdverseEvent.objects.filter(voided=False, patient__voided=False, onset_date__lte=old)
     if sites is not None:
         aes = aes.filter(patient__site__in=sites)
     for ae in awaiting_review(aes):
-        text = (
-            f"{ae.patient.screening_number}: {ae.term.term} grade {ae.grade} (onset {ae.onset_date:%Y-%m-%d}) unsigned"
+        text = format_lazy(
+            _("{patient}: {term} grade {grade} (onset {onset}) unsigned"),
+            patient=ae.patient.screening_number,
+            term=ae.term.term,
+            grade=ae.grade,
+            onset=f"{ae.onset_date:%Y-%m-%d}",
         )
         by_site.setdefault(ae.patient.site, {"nurse": [], "investigator": []})["investigator"].append(
             Item("unsigned_ae", f"ae:{ae.pk}", ae.patient, text)
@@ -82,8 +93,12 @@ def collect(today, sites=None):
                 "sae_deadline",
                 f"sae:{report.pk}",
                 patient,
-                f"{patient.screening_number}: SAE report ({report.adverse_event.term.term}) due "
-                f"{timezone.localtime(report.deadline):%Y-%m-%d %H:%M}",
+                format_lazy(
+                    _("{patient}: SAE report ({term}) due {due}"),
+                    patient=patient.screening_number,
+                    term=report.adverse_event.term.term,
+                    due=f"{timezone.localtime(report.deadline):%Y-%m-%d %H:%M}",
+                ),
             )
             group = by_site.setdefault(patient.site, {"nurse": [], "investigator": []})
             group["nurse"].append(item)
@@ -100,7 +115,7 @@ def collect(today, sites=None):
         .values_list("pk", "memberships__site", "groups__name")
     )
     recipients = {}
-    user_objects = get_user_model().objects.in_bulk({pk for pk, _, _ in users})
+    user_objects = get_user_model().objects.in_bulk({pk for pk, _site, _role in users})
     sites_by_pk = {site.pk: site for site in by_site}
     for pk, site_pk, role in users:
         if site_pk not in sites_by_pk:
@@ -121,19 +136,28 @@ def send_digests(today=None, sites=None):
     today = today or timezone.localdate()
     run = ReminderRun.objects.create()
     sent, errors = 0, []
-    for (user, site), items in collect(today, sites).items():
+    digests = collect(today, sites)
+    chosen = dict(
+        LanguagePreference.objects.filter(user__in={user for user, _site in digests}).values_list("user", "language")
+    )
+    for (user, site), items in digests.items():
         claimed = claim(user, items, today)
         if not claimed:
             continue
-        context = {"user": user, "site": site, "items": [item for item, _ in claimed], "today": today}
-        with translation.override(site.language):
+        context = {"user": user, "site": site, "items": [item for item, _row in claimed], "today": today}
+        # The recipient's language: their own choice, else their site's.
+        with translation.override(supported(chosen.get(user.pk, site.language))):
             text = render_to_string("visits/email/digest.txt", context)
             html = render_to_string("visits/email/digest.html", context)
-        rows = ReminderLog.objects.filter(pk__in=[row.pk for _, row in claimed])
+            subject = ngettext(
+                "[ESO-Shanghai20] %(site)s: %(count)d item for %(date)s",
+                "[ESO-Shanghai20] %(site)s: %(count)d items for %(date)s",
+                len(claimed),
+            ) % {"site": site.code, "count": len(claimed), "date": f"{today:%Y-%m-%d}"}
+        rows = ReminderLog.objects.filter(pk__in=[row.pk for _item, row in claimed])
         try:
             send_mail(
-                f"[ESO-Shanghai20] {site.code}: {len(claimed)} item{'s' if len(claimed) != 1 else ''} "
-                f"for {today:%Y-%m-%d}",
+                subject,
                 text,
                 settings.DEFAULT_FROM_EMAIL,
                 [user.email],
@@ -172,7 +196,7 @@ def claim(user, items, today):
         for item in items
         if (item.kind, item.key) in logs and logs[(item.kind, item.key)].state == ReminderLog.State.FAILED
     ]
-    ReminderLog.objects.filter(pk__in=[row.pk for _, row in retried]).update(
+    ReminderLog.objects.filter(pk__in=[row.pk for _item, row in retried]).update(
         state=ReminderLog.State.SENDING, sent_on=today
     )
     created = ReminderLog.objects.bulk_create(

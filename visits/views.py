@@ -7,6 +7,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from audit.services import save_with_reason
 from crf import schedule
@@ -60,7 +61,11 @@ def mark_missed(request, screening_number):
             patient=patient, visit_key=form.cleaned_data["visit_key"], reason=form.cleaned_data["reason"]
         )
         save_with_reason(mark, request.user)
-        messages.success(request, f"{patient}: {form.cleaned_data['visit_key']} marked missed.")
+        messages.success(
+            request,
+            gettext("%(patient)s: %(visit)s marked missed.")
+            % {"patient": patient, "visit": form.cleaned_data["visit_key"]},
+        )
     else:
-        messages.error(request, "Give a reason; only a due or overdue visit can be marked missed.")
+        messages.error(request, gettext("Give a reason; only a due or overdue visit can be marked missed."))
     return redirect_back(request, "visits:due_visits")

@@ -45,8 +45,10 @@
     preview.hidden = currentValue("modality") !== "radiotherapy";
     if (dose > 0 && fractions > 0) {
       const perFraction = dose / fractions;
-      preview.textContent =
-        "Dose per fraction " + perFraction.toFixed(2) + " Gy · BED₁₀ " + (dose * (1 + perFraction / alphaBeta)).toFixed(1) + " Gy";
+      // The sentence comes translated from the page (data-text), with {per_fraction} and {bed} to fill.
+      preview.textContent = preview.dataset.text
+        .replace("{per_fraction}", perFraction.toFixed(2))
+        .replace("{bed}", (dose * (1 + perFraction / alphaBeta)).toFixed(1));
     } else {
       preview.textContent = "";
     }

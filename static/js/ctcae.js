@@ -14,19 +14,34 @@
       radio.disabled = !!result && !(radio.value in result.grades);
     });
     if (!result) return;
+    // Sentences come translated from the page (data-*); CTCAE text is NCI's English, with a
+    // sponsor's Chinese beside it when one is loaded.
     const title = document.createElement("p");
     title.className = "fw-bold mb-1";
-    title.textContent = result.term + " — CTCAE v5.0 grades";
+    title.textContent = panel.dataset.title.replace("{term}", result.term + (result.term_zh ? " · " + result.term_zh : ""));
     panel.appendChild(title);
+    if (result.translation) {
+      const note = document.createElement("p");
+      note.className = "small text-muted mb-1";
+      note.textContent = panel.dataset.translation.replace("{label}", result.translation);
+      panel.appendChild(note);
+    }
     const table = document.createElement("dl");
     table.className = "row small mb-0";
     for (let grade = 1; grade <= 5; grade++) {
       const dt = document.createElement("dt");
       dt.className = "col-2";
-      dt.textContent = "Grade " + grade;
+      dt.textContent = panel.dataset.grade.replace("{grade}", grade);
       const dd = document.createElement("dd");
       dd.className = "col-10";
-      dd.textContent = result.grades[grade] || "— not defined for this term";
+      dd.textContent = result.grades[grade] || panel.dataset.undefined;
+      if (result.grades_zh && result.grades_zh[grade]) {
+        const zh = document.createElement("div");
+        zh.lang = "zh-hans";
+        zh.className = "text-muted";
+        zh.textContent = result.grades_zh[grade];
+        dd.appendChild(zh);
+      }
       table.append(dt, dd);
     }
     panel.appendChild(table);

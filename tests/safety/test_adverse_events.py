@@ -178,7 +178,7 @@ def test_smtp_failure_is_recorded_retried_and_shown_overdue(client, data_manager
     def refuse(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("relay down")
 
-    monkeypatch.setattr(tasks, "send_mail", refuse)  # the mail relay is down
+    monkeypatch.setattr(tasks, "send_messages", refuse)  # the mail relay is down
     with pytest.raises(Retry):
         tasks.notify_sae.apply(args=[report.pk], throw=True)
     report.refresh_from_db()

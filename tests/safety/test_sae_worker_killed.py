@@ -54,7 +54,7 @@ def test_refused_sae_email_is_retried_not_left_in_doubt(site, terms, monkeypatch
     def refuse(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("relay down")
 
-    monkeypatch.setattr(tasks, "send_mail", refuse)
+    monkeypatch.setattr(tasks, "send_messages", refuse)
     notify_sae.apply(args=[report.pk])
     report.refresh_from_db()
     assert not report.notification_in_doubt and "relay down" in report.last_error

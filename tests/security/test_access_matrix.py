@@ -91,6 +91,8 @@ ALLOWED_WRITES = [
         None,
         {"randomization_allocation", "randomization_historicalallocation", "django_admin_log"},
     ),
+    # The language switch stores the user's own choice of language on their account.
+    (None, "set_language", None, {"accounts_languagepreference"}),
     # "Send reminders now" (README, Visits and reminders) writes the reminder ledger, no clinical row.
     (None, "admin:accounts_trialsite_changelist", "send_reminders_now", {"visits_reminderrun", "visits_reminderlog"}),
 ]
@@ -652,12 +654,12 @@ WRITE_SQL = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM) "(\w+)"', re.IGN
 class Session:
     """One role's browser: a client that stays signed in, and the checks run on every response."""
 
-    def __init__(self, user, tally):
+    def __init__(self, user, tally, language=None):
         self.user, self.tally = user, tally
         self.recording = True  # off while a sweep is replayed to find the URL that wrote
         self.wrote = set()  # the tables the last request sent INSERT, UPDATE or DELETE to
         self.may_read_patients = user.has_perm("crf.view_patient")
-        self.client = Client()
+        self.client = Client(HTTP_ACCEPT_LANGUAGE=language) if language else Client()
         self.sign_in()
 
     def sign_in(self):
@@ -925,10 +927,34 @@ def test_get_every_url(role, world, tally):
         response = session.request("GET", probe)
         if role == SUPERUSER:  # what the superuser sees is what the POST sweep posts
             PAYLOADS.setdefault(probe.url, payload_from(response))
+        ENGLISH_STATUS[role, probe.url] = getattr(response, "status_code", None)
     tally.gets = len(probes)
     for table in sorted(changed_tables(before, snapshot())):
         tally.writes.append(f"the GET sweep changed {table}")
     fail_on(role, tally, "errors", "leaks", "writes")
+
+
+ENGLISH_STATUS = {}  # (role, url) → what the English GET sweep answered
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.req("I18N-7")
+def test_get_every_url_in_chinese(role, world, tally):
+    """Asked in 简体中文 (a Chinese browser), every URL answers as it did in English, with no server
+    error and no leak, and every page says it is Chinese."""
+    probes, _ = world.probes
+    session = Session(world.data["users"][role], tally, language="zh-CN,zh;q=0.9")
+    for probe in probes:
+        response = session.request("GET", probe)
+        if response is None:
+            continue
+        english = ENGLISH_STATUS.get((role, probe.url))
+        if english is not None and response.status_code != english:
+            tally.errors.append(f"GET {probe} → HTTP {response.status_code} in Chinese, {english} in English")
+        is_page = response.status_code == 200 and response.get("Content-Type", "").startswith("text/html")
+        if is_page and "<html" in response.content.decode() and '<html lang="zh-hans"' not in response.content.decode():
+            tally.errors.append(f"GET {probe} → a page not marked zh-hans")
+    fail_on(role, tally, "errors", "leaks")
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)

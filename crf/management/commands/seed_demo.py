@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.db import transaction
 
 from crf import demo
@@ -8,6 +8,7 @@ from crf import demo
 class Command(BaseCommand):
     help = "Load the demo trial: 3 sites, one user per role per site, ~30 synthetic patients. Idempotent."
 
+    @no_translations  # the demo's stored texts (screen-failure reasons) are data: English, as the rules word them
     def handle(self, *args, **options):
         if not settings.DEBUG:
             # Demo users share a published password: never in a production database.

@@ -1,0 +1,99 @@
+"""The user's language: chosen in the navigation, stored on the account, followed by pages and e-mails.
+
+Pages: Django's LocaleMiddleware picks the browser's language (or the switch's cookie); for a signed-in
+user the account's choice, copied into the session at sign-in, overrides it without a query per request.
+E-mails: each recipient's choice, else their site's language, else the trial's default.
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpResponseRedirect
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from .models import LanguagePreference
+
+SESSION_KEY = "language"
+
+
+def is_supported(language):
+    return language in dict(settings.LANGUAGES)
+
+
+def supported(language):
+    """The LANGUAGES code for a language code ("en" → "en-gb"), or the default."""
+    try:
+        return translation.get_supported_language_variant(language)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def chosen_language(user):
+    """The account's chosen language, or None."""
+    return LanguagePreference.objects.filter(user=user).values_list("language", flat=True).first()
+
+
+def emails_by_language(users, site=None):
+    """{language: [e-mail address]} of `users` (who have an address): each user's choice, else the
+    site's language, else the trial's default. One message per language reaches them all."""
+    users = [user for user in users if user.email]
+    chosen = dict(LanguagePreference.objects.filter(user__in=users).values_list("user_id", "language"))
+    fallback = site.language if site is not None else settings.LANGUAGE_CODE
+    grouped = {}
+    for user in users:
+        grouped.setdefault(supported(chosen.get(user.pk, fallback)), set()).add(user.email)
+    return {language: sorted(emails) for language, emails in grouped.items()}
+
+
+@receiver(user_logged_in)
+def remember_language_at_sign_in(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    language = chosen_language(user)
+    if language:
+        request.session[SESSION_KEY] = language
+        translation.activate(language)
+
+
+class UserLanguageMiddleware:
+    """After authentication: a signed-in user's chosen language wins over the browser's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = request.session.get(SESSION_KEY) if request.user.is_authenticated else None
+        if language and is_supported(language):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+@login_not_required  # the login page has the switch too
+@require_POST
+def set_language(request):
+    """The navigation's switch (and the login page's): store the choice on the account and in a cookie,
+    then go back to the page the user was on."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or request.headers.get("referer") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if not is_supported(language):
+        return response
+    if request.user.is_authenticated:
+        LanguagePreference.objects.update_or_create(user=request.user, defaults={"language": language})
+        request.session[SESSION_KEY] = language
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
