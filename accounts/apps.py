@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Sites and users"
+    verbose_name = _("Sites and users")
 
     def ready(self):
         from . import audit, language, roles  # noqa: F401 - audit and language connect their receivers

@@ -2,6 +2,7 @@
 
 Pages: Django's LocaleMiddleware picks the browser's language (or the switch's cookie); for a signed-in
 user the account's choice, copied into the session at sign-in, overrides it without a query per request.
+The first sign-in stores the browser's language as the account's default.
 E-mails: each recipient's choice, else their site's language, else the trial's default.
 """
 
@@ -53,6 +54,11 @@ def remember_language_at_sign_in(sender, request, user, **kwargs):
     if request is None or not hasattr(request, "session"):
         return
     language = chosen_language(user)
+    if not language and ("HTTP_ACCEPT_LANGUAGE" in request.META or settings.LANGUAGE_COOKIE_NAME in request.COOKIES):
+        # No choice yet: the browser's language becomes the account's default, so that the
+        # e-mails this user receives follow it too (the switch changes it at any time).
+        language = translation.get_language_from_request(request)
+        LanguagePreference.objects.create(user=user, language=language)
     if language:
         request.session[SESSION_KEY] = language
         translation.activate(language)

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # Not shown: the row id (the record column names it) and an allocation's slot (concealment: the
@@ -20,6 +21,21 @@ ACTION_LABELS = {
     "Voided": _("Voided"),
     "Deleted": _("Deleted"),
 }
+
+
+# Reasons the system writes (stored in English: data never depend on the language) and their
+# prefixes; shown in the reader's language. A reason a person typed is shown as typed.
+SYSTEM_REASON_PREFIXES = {"Voided: ": _("Voided: %(reason)s"), "Record edited: ": _("Record edited: %(reason)s")}
+
+
+def shown_reason(reason):
+    """A stored reason for change as the reader sees it."""
+    for prefix, wording in SYSTEM_REASON_PREFIXES.items():
+        if reason.startswith(prefix):
+            return wording % {"reason": reason.removeprefix(prefix)}
+    # A system reason marked with gettext_noop where it is written is in the catalogue; any other
+    # text comes back unchanged.
+    return gettext(reason) if reason else reason
 
 
 @dataclass(frozen=True)
@@ -177,7 +193,7 @@ def changes(history_queryset, form_label, describe=lambda row: str(row.instance)
             when=row.history_date,
             user=user,
             action=ACTION_LABELS[action],
-            reason=row.history_change_reason or "",
+            reason=shown_reason(row.history_change_reason or ""),
         )
         if field is None:
             result.append(Change(field="", old="", new="", **common))
@@ -206,5 +222,5 @@ def version_rows(version):
             )
         )
     rows.append((_("Changed by"), actor(version)))
-    rows.append((_("Reason for change"), version.history_change_reason or "—"))
+    rows.append((_("Reason for change"), shown_reason(version.history_change_reason or "") or "—"))
     return rows

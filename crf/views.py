@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.scoping import sites_visible_to
 from audit import history
 from audit.forms import VoidForm
-from audit.history import ACTION_LABELS
+from audit.history import ACTION_LABELS, shown_reason
 from audit.services import save_with_reason, void
 from esotrial import protocol
 from esotrial.redirects import redirect_back
@@ -626,7 +626,7 @@ def audit_trail(request):
                 "form": FORM_LABELS.get(row["form"], row["form"]),
                 "who": f"{printed} ({username})" if printed else username,
                 "action": ACTION_LABELS.get(action, action),
-                "reason": reason,
+                "reason": shown_reason(reason),
             }
         )
     query_string = request.GET.copy()

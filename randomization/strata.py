@@ -1,6 +1,7 @@
 """Stratification factors, computed from the clinical forms (PROTOCOL.md, Design) [default]."""
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext_lazy as _
 
 from crf.lesions import count_lesions
 from esotrial import protocol
@@ -8,15 +9,15 @@ from esotrial import protocol
 NODE_ORGANS = {"non_regional_ln", "regional_ln"}
 
 LEVELS = {
-    "lesion_count": {"1": "1 lesion", "2-4": "2–4 lesions"},
-    "therapy_line": {"1": "First line", "2": "Second line"},
-    "metastasis_type": {"node": "Non-regional lymph node only", "visceral": "Visceral / other"},
+    "lesion_count": {"1": _("1 lesion"), "2-4": _("2–4 lesions")},
+    "therapy_line": {"1": _("First line"), "2": _("Second line")},
+    "metastasis_type": {"node": _("Non-regional lymph node only"), "visceral": _("Visceral / other")},
 }
 FACTOR_NAMES = {
-    "lesion_count": "Number of metastatic lesions",
-    "therapy_line": "Line of systemic therapy",
-    "metastasis_type": "Metastasis type",
-    "site": "Site",
+    "lesion_count": _("Number of metastatic lesions"),
+    "therapy_line": _("Line of systemic therapy"),
+    "metastasis_type": _("Metastasis type"),
+    "site": _("Site"),
 }
 
 
@@ -24,11 +25,11 @@ def factors(patient):
     """{factor: level} for the configured factors, or raise ValueError naming what is missing."""
     lesions = [lesion for lesion in patient.lesions.all() if not lesion.voided]
     if not lesions:
-        raise ValueError("No metastatic lesions are recorded.")
+        raise ValueError(_("No metastatic lesions are recorded."))
     try:
         line = patient.baseline.systemic_therapy_line
     except ObjectDoesNotExist:
-        raise ValueError("The baseline form (line of systemic therapy) is not completed.") from None
+        raise ValueError(_("The baseline form (line of systemic therapy) is not completed.")) from None
     total = count_lesions((lesion.label, lesion.organ_key, lesion.longest_diameter_mm) for lesion in lesions).total
     values = {
         "lesion_count": "1" if total == 1 else "2-4",

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from audit.admin import ClinicalRecordAdmin, ReadOnlyAdminMixin, ScopedHistoryAdmin
 from crf.admin import ArmFilter, StatusFilter
@@ -75,7 +75,8 @@ class SaeReportAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
         count = 0
         for report in queryset.filter(sending_since__isnull=False, notified_at__isnull=True):
             report.notified_at = report.sending_since
-            report._history_user, report._change_reason = request.user, "Confirmed received by the safety desk"
+            report._history_user = request.user
+            report._change_reason = gettext_noop("Confirmed received by the safety desk")
             report.save()
             count += 1
         self.message_user(
@@ -92,7 +93,10 @@ class SaeReportAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
         count = 0
         for report in queryset.filter(sending_since__isnull=False, notified_at__isnull=True):
             report.sending_since = None
-            report._history_user, report._change_reason = request.user, "Not received by the safety desk: send again"
+            report._history_user, report._change_reason = (
+                request.user,
+                gettext_noop("Not received by the safety desk: send again"),
+            )
             report.save()
             transaction.on_commit(lambda pk=report.pk: enqueue(notify_sae, pk))
             count += 1

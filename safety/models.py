@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from audit.history import shown_reason
 from audit.models import ClinicalRecord, audited_history
 from crf.models import Patient, PatientRecordQuerySet
 
@@ -253,6 +254,11 @@ class Signature(models.Model):
 
     def __str__(self):
         return f"{self.printed_name}, {self.get_meaning_display()}, {self.signed_at:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def void_reason_shown(self):
+        """The stored (English) "Record edited: …" in the reader's language."""
+        return shown_reason(self.void_reason)
 
     def status(self, current):
         """'valid', 'voided' (an edit through the eCRF) or 'invalidated' (the signed values changed)."""

@@ -10,6 +10,7 @@ import json
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.passwords import password_is_correct
 from accounts.roles import may_act
@@ -22,7 +23,11 @@ UNSIGNED_FIELDS = {"id", "voided", "voided_on", "voided_by", "void_reason"}
 
 
 class SigningRefused(Exception):
-    pass
+    """Why nothing was signed, for the signer (translated); `field` names the form field it concerns."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 HASH_VERSION = 2  # 1: the AE's fields only (signatures made before the CTCAE text was covered)
@@ -76,20 +81,22 @@ def sign(ae, user, password, meaning, request=None):
     outside HTTP (the demo builder).
     """
     if not can_sign(user, ae):
-        raise SigningRefused("Only an investigator of the patient's site can sign this adverse event.")
+        raise SigningRefused(_("Only an investigator of the patient's site can sign this adverse event."))
     printed_name = user.get_full_name().strip()
     if not printed_name:  # §11.50: the printed name of the signer is part of every signature
         raise SigningRefused(
-            "Your account has no printed name (first and last name): ask the data manager to enter it, then sign."
+            _("Your account has no printed name (first and last name): ask the data manager to enter it, then sign.")
         )
     if not password_is_correct(user, password, request):
         # Recorded outside the signing transaction, which a refusal would roll back.
         SigningAttempt.objects.create(adverse_event=ae, user=user, succeeded=False)
-        raise SigningRefused("The password is not correct. Nothing was signed; the attempt is recorded.")
+        raise SigningRefused(
+            _("The password is not correct. Nothing was signed; the attempt is recorded."), field="password"
+        )
     with transaction.atomic():
         ae = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
         if current_signature(ae):
-            raise SigningRefused("This adverse event is already signed.")
+            raise SigningRefused(_("This adverse event is already signed."))
         SigningAttempt.objects.create(adverse_event=ae, user=user, succeeded=True)
         signature = Signature(
             adverse_event=ae,

@@ -122,9 +122,7 @@ def ae_detail(request, screening_number, pk):
                     ae, request.user, form.cleaned_data["password"], form.cleaned_data["meaning"], request=request
                 )
             except signing.SigningRefused as refusal:
-                # The refusal may name its field; else a refusal about the password goes under the password.
-                field = getattr(refusal, "field", "password" if "password" in str(refusal) else None)
-                form.add_error(field, str(refusal))
+                form.add_error(refusal.field, str(refusal))
             else:
                 # Later signings of this session (it ends at logout or idle timeout) ask the password only.
                 request.session[SIGNED_IN_SESSION] = True

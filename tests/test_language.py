@@ -58,6 +58,18 @@ def test_without_a_choice_pages_follow_the_browser(nurse):
     assert lang_of(chinese.get(reverse("crf:patient_list"))) == "zh-hans"
 
 
+@pytest.mark.req("I18N-1", "I18N-4")
+def test_the_first_sign_in_keeps_the_browser_language_for_the_account(nurse, site, eager_tasks):
+    nurse.email = "nurse@sh01.org"
+    nurse.save()
+    browser = Client(HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    browser.post(reverse("login"), {"username": nurse.username, "password": PASSWORD})
+    assert LanguagePreference.objects.get(user=nurse).language == "zh-hans"
+    allocation = AllocationFactory(patient=PatientFactory(site=site), randomized_on="2025-03-10")
+    notify_randomization(allocation.pk)  # the site's language is English; the nurse reads Chinese
+    assert CJK.search(mail.outbox[0].body)
+
+
 @pytest.mark.req("I18N-1", "SEC-6")
 def test_the_switch_refuses_unknown_languages_and_foreign_redirects(nurse_client, nurse):
     response = nurse_client.post(reverse("set_language"), {"language": "fr", "next": "https://evil.example/"})
@@ -164,3 +176,16 @@ def test_an_ae_entered_in_chinese_stores_codes_and_hashes_as_in_english(site, nu
         assert values_hash(ae) == in_chinese
     history = ae.history.latest()
     assert history.outcome == "recovering" and not CJK.search(history.history_change_reason or "")
+
+
+@pytest.mark.req("I18N-3")
+def test_reasons_the_system_writes_are_stored_in_english_and_read_in_chinese():
+    from audit.history import shown_reason
+
+    with translation.override("zh-hans"):
+        assert shown_reason("Voided: entered twice") == "已作废：entered twice"  # the typed part stays as typed
+        assert shown_reason("Record edited: outcome updated") == "记录已修改：outcome updated"
+        assert shown_reason("Confirmed received by the safety desk") == "已确认药物警戒部门收到"
+        assert shown_reason("typed by a nurse") == "typed by a nurse"
+    with translation.override("en-gb"):
+        assert shown_reason("Voided: entered twice") == "Voided: entered twice"

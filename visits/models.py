@@ -46,7 +46,13 @@ class ReminderLog(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed (sent again in the next digest)")
 
-    kind = models.CharField(_("kind"), max_length=20)  # visit_due, visit_overdue, unsigned_ae, sae_deadline
+    class Kind(models.TextChoices):
+        VISIT_DUE = "visit_due", _("Visit due")
+        VISIT_OVERDUE = "visit_overdue", _("Visit overdue")
+        UNSIGNED_AE = "unsigned_ae", _("AE awaiting signature")
+        SAE_DEADLINE = "sae_deadline", _("SAE report near its deadline")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     item_key = models.CharField(_("item key"), max_length=80)  # e.g. "SH01-0007/cycle:5" or "ae:42"
     patient = models.ForeignKey(
         Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="reminders", verbose_name=_("patient")

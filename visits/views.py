@@ -61,10 +61,9 @@ def mark_missed(request, screening_number):
             patient=patient, visit_key=form.cleaned_data["visit_key"], reason=form.cleaned_data["reason"]
         )
         save_with_reason(mark, request.user)
+        visit = next(v for v in patient.plan if v.key == form.cleaned_data["visit_key"])
         messages.success(
-            request,
-            gettext("%(patient)s: %(visit)s marked missed.")
-            % {"patient": patient, "visit": form.cleaned_data["visit_key"]},
+            request, gettext("%(patient)s: %(visit)s marked missed.") % {"patient": patient, "visit": visit.what}
         )
     else:
         messages.error(request, gettext("Give a reason; only a due or overdue visit can be marked missed."))
