@@ -13,6 +13,7 @@ from django.dispatch import receiver
 from django.http import HttpResponseRedirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_POST
 
 from .models import LanguagePreference
@@ -49,16 +50,32 @@ def emails_by_language(users, site=None):
     return {language: sorted(emails) for language, emails in grouped.items()}
 
 
+def browser_language(request):
+    """The switch's cookie, else the first of ours the browser's Accept-Language asks for; None if neither."""
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie and is_supported(cookie):
+        return cookie
+    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if code != "*":
+            try:
+                return translation.get_supported_language_variant(code)
+            except LookupError:
+                continue
+    return None
+
+
 @receiver(user_logged_in)
 def remember_language_at_sign_in(sender, request, user, **kwargs):
     if request is None or not hasattr(request, "session"):
         return
     language = chosen_language(user)
-    if not language and ("HTTP_ACCEPT_LANGUAGE" in request.META or settings.LANGUAGE_COOKIE_NAME in request.COOKIES):
-        # No choice yet: the browser's language becomes the account's default, so that the
-        # e-mails this user receives follow it too (the switch changes it at any time).
-        language = translation.get_language_from_request(request)
-        LanguagePreference.objects.create(user=user, language=language)
+    if not language:
+        # No choice yet: a language the browser asks for becomes the account's default, so that the
+        # e-mails this user receives follow it too (the switch changes it at any time). A browser
+        # asking for none of ours leaves the site's language in charge of e-mails.
+        language = browser_language(request)
+        if language:
+            LanguagePreference.objects.get_or_create(user=user, defaults={"language": language})
     if language:
         request.session[SESSION_KEY] = language
         translation.activate(language)

@@ -23,9 +23,17 @@ ACTION_LABELS = {
 }
 
 
-# Reasons the system writes (stored in English: data never depend on the language) and their
-# prefixes; shown in the reader's language. A reason a person typed is shown as typed.
+# Reasons the system writes are stored in English (data never depend on the language) and shown
+# in the reader's: the "Voided: " and "Record edited: " prefixes, and each whole reason registered
+# with system_reason() where it is written. A reason a person typed is always shown as typed.
 SYSTEM_REASON_PREFIXES = {"Voided: ": _("Voided: %(reason)s"), "Record edited: ": _("Record edited: %(reason)s")}
+SYSTEM_REASONS = set()
+
+
+def system_reason(text):
+    """Register a reason the system writes (mark it with gettext_noop so that it is translated)."""
+    SYSTEM_REASONS.add(text)
+    return text
 
 
 def shown_reason(reason):
@@ -33,9 +41,7 @@ def shown_reason(reason):
     for prefix, wording in SYSTEM_REASON_PREFIXES.items():
         if reason.startswith(prefix):
             return wording % {"reason": reason.removeprefix(prefix)}
-    # A system reason marked with gettext_noop where it is written is in the catalogue; any other
-    # text comes back unchanged.
-    return gettext(reason) if reason else reason
+    return gettext(reason) if reason in SYSTEM_REASONS else reason
 
 
 @dataclass(frozen=True)

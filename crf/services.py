@@ -5,9 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from audit.history import system_reason
 from audit.services import save_with_reason, void
 
 from .models import Eligibility, MetastaticLesion, Patient
+
+LESIONS_CHANGED = system_reason(gettext_noop("Lesions changed after the eligibility confirmation: confirm again"))
 
 
 class VoidRefused(Exception):
@@ -51,9 +54,7 @@ def save_lesions(formset, patient, by, reason):
     used = MetastaticLesion.objects.select_for_update().filter(patient=patient).count()
     if any(form.has_changed() for form in formset.forms):
         # A reason for change stored in the audit trail: written by the system, so never translated.
-        clear_confirmation(
-            patient, by, gettext_noop("Lesions changed after the eligibility confirmation: confirm again")
-        )
+        clear_confirmation(patient, by, LESIONS_CHANGED)
     for form in formset.forms:
         if not form.has_changed() or not form.cleaned_data:
             continue

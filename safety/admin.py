@@ -4,11 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext
 
 from audit.admin import ClinicalRecordAdmin, ReadOnlyAdminMixin, ScopedHistoryAdmin
+from audit.history import system_reason
 from crf.admin import ArmFilter, StatusFilter
 from esotrial.celery import enqueue
 
 from .models import AdverseEvent, CtcaeTerm, SaeReport, Signature, SigningAttempt
 from .tasks import notify_sae
+
+SAE_RECEIVED = system_reason(gettext_noop("Confirmed received by the safety desk"))
+SAE_NOT_RECEIVED = system_reason(gettext_noop("Not received by the safety desk: send again"))
 
 
 @admin.register(CtcaeTerm)
@@ -76,7 +80,7 @@ class SaeReportAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
         for report in queryset.filter(sending_since__isnull=False, notified_at__isnull=True):
             report.notified_at = report.sending_since
             report._history_user = request.user
-            report._change_reason = gettext_noop("Confirmed received by the safety desk")
+            report._change_reason = SAE_RECEIVED
             report.save()
             count += 1
         self.message_user(
@@ -93,10 +97,7 @@ class SaeReportAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
         count = 0
         for report in queryset.filter(sending_since__isnull=False, notified_at__isnull=True):
             report.sending_since = None
-            report._history_user, report._change_reason = (
-                request.user,
-                gettext_noop("Not received by the safety desk: send again"),
-            )
+            report._history_user, report._change_reason = request.user, SAE_NOT_RECEIVED
             report.save()
             transaction.on_commit(lambda pk=report.pk: enqueue(notify_sae, pk))
             count += 1

@@ -29,22 +29,34 @@ def notify_sae(self, report_id):
     report = claim_sae_notification(report_id)
     if report is None:
         return "already sent or in doubt"
-    # One message per language: each investigator reads it in their own, the safety desk in the default.
-    messages = [
-        EmailMessage(*sae_message(report, language), settings.DEFAULT_FROM_EMAIL, emails)
-        for language, emails in sae_recipients(report_id).items()
-    ]
     try:
-        send_messages(messages)
+        # One message per language: each investigator reads it in their own, the safety desk in the default.
+        messages = [
+            EmailMessage(*sae_message(report, language), settings.DEFAULT_FROM_EMAIL, emails)
+            for language, emails in sae_recipients(report_id).items()
+        ]
+    except Exception:
+        release_sae_claim(report_id, "the message could not be built; nothing was sent")
+        raise
+    sent = 0
+    try:
+        for message in messages:
+            send_messages([message])
+            sent += 1
     except (smtplib.SMTPException, OSError) as exc:
-        release_sae_claim(report_id, f"{type(exc).__name__}: {exc}")
-        raise self.retry(exc=exc) from exc
+        error = f"{type(exc).__name__}: {exc}"
+        if not sent:
+            release_sae_claim(report_id, error)
+            raise self.retry(exc=exc) from exc
+        # Some recipients have it: a retry would send them the report twice. Left in doubt (claimed,
+        # not notified) for a person to resolve in SaeReportAdmin, with what happened recorded.
+        record_sae_error(report_id, f"sent {sent} of {len(messages)} messages (one per language), then {error}")
+        return "in doubt"
     mark_sae_notified(report_id)
     return "sent"
 
 
 def send_messages(messages):
-    """All of one report's messages over one connection (the relay refuses them all or takes them)."""
     get_connection().send_messages(messages)
 
 
@@ -115,6 +127,14 @@ def release_sae_claim(report_id, error):
     """The mail server refused or was unreachable: nothing went out, so the next try may send."""
     report = SaeReport.objects.select_for_update().get(pk=report_id)
     report.sending_since, report.last_error = None, error[:500]
+    report.save()
+
+
+@transaction.atomic
+def record_sae_error(report_id, error):
+    """Something went out and something did not: the claim stays (in doubt), the error is recorded."""
+    report = SaeReport.objects.select_for_update().get(pk=report_id)
+    report.last_error = error[:500]
     report.save()
 
 

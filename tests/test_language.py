@@ -70,6 +70,14 @@ def test_the_first_sign_in_keeps_the_browser_language_for_the_account(nurse, sit
     assert CJK.search(mail.outbox[0].body)
 
 
+@pytest.mark.req("I18N-1", "I18N-4")
+def test_a_browser_asking_for_none_of_our_languages_leaves_the_site_language(nurse):
+    Client(HTTP_ACCEPT_LANGUAGE="ja,fr;q=0.8").post(
+        reverse("login"), {"username": nurse.username, "password": PASSWORD}
+    )
+    assert not LanguagePreference.objects.filter(user=nurse).exists()
+
+
 @pytest.mark.req("I18N-1", "SEC-6")
 def test_the_switch_refuses_unknown_languages_and_foreign_redirects(nurse_client, nurse):
     response = nurse_client.post(reverse("set_language"), {"language": "fr", "next": "https://evil.example/"})
@@ -187,5 +195,36 @@ def test_reasons_the_system_writes_are_stored_in_english_and_read_in_chinese():
         assert shown_reason("Record edited: outcome updated") == "记录已修改：outcome updated"
         assert shown_reason("Confirmed received by the safety desk") == "已确认药物警戒部门收到"
         assert shown_reason("typed by a nurse") == "typed by a nurse"
+        assert shown_reason("Correction") == "Correction"  # typed, though "Correction" is a translated label
     with translation.override("en-gb"):
         assert shown_reason("Voided: entered twice") == "Voided: entered twice"
+
+
+@pytest.mark.req("I18N-4", "SAF-4")
+def test_an_sae_report_half_sent_is_left_in_doubt_not_sent_twice(site, terms, monkeypatch):
+    """Two languages, two messages: the relay takes the first and drops the second. A retry would send
+    the first recipients the report again, so the report is left for a person (in doubt)."""
+    import smtplib
+
+    from safety import tasks
+    from tests.factories import AdverseEventFactory
+
+    chinese = UserFactory(username="investigator.zh", role=roles.INVESTIGATOR, sites=[site], email="zh@sh01.org")
+    LanguagePreference.objects.create(user=chinese, language="zh-hans")
+    report = SaeReport.objects.create(
+        adverse_event=AdverseEventFactory(patient=PatientFactory(site=site)), aware_at="2025-04-21T08:00Z"
+    )
+    accepted = []
+
+    def relay(messages):
+        if accepted:
+            raise smtplib.SMTPServerDisconnected("relay down")
+        accepted.extend(messages)
+
+    monkeypatch.setattr(tasks, "send_messages", relay)
+    assert tasks.notify_sae.apply(args=[report.pk]).get() == "in doubt"
+    report.refresh_from_db()
+    assert report.notification_in_doubt and "sent 1 of 2" in report.last_error
+    monkeypatch.undo()
+    assert tasks.notify_sae.apply(args=[report.pk]).get() == "already sent or in doubt"
+    assert len(accepted) == 1

@@ -35,7 +35,8 @@ def test_nurse_registers_a_patient_and_corrects_it_with_a_reason(page, nurse, si
 
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("Date informed consent signed").fill("2025-06-03")
-    page.get_by_role("button", name="Save").click()
+    with page.expect_navigation():  # content() right after a click can still be the page before it
+        page.get_by_role("button", name="Save").click()
     assert "This field is required" in page.content()  # reason for change is required
 
     page.get_by_label("Reason for change").fill("Date copied wrongly from the consent form")
