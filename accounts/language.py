@@ -10,10 +10,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django.http import HttpResponseRedirect
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation.trans_real import parse_accept_lang_header
+from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from .models import LanguagePreference
@@ -98,25 +97,11 @@ class UserLanguageMiddleware:
 @login_not_required  # the login page has the switch too
 @require_POST
 def set_language(request):
-    """The navigation's switch (and the login page's): store the choice on the account and in a cookie,
-    then go back to the page the user was on."""
+    """The navigation's switch (and the login page's): Django's own view (safe redirect back, cookie),
+    and for a signed-in user the choice stored on the account and in the session."""
+    response = i18n.set_language(request)
     language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or request.headers.get("referer") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = "/"
-    response = HttpResponseRedirect(next_url)
-    if not is_supported(language):
-        return response
-    if request.user.is_authenticated:
+    if request.user.is_authenticated and is_supported(language):
         LanguagePreference.objects.update_or_create(user=request.user, defaults={"language": language})
         request.session[SESSION_KEY] = language
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
     return response
