@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db.models import Value
 from django.utils.translation import gettext
 
 from .roles import CLINICAL_ACTS, ROLE_LABELS, ROLES, clinical_acts
@@ -11,11 +12,14 @@ def trial_user(request):
     if user is None or not user.is_authenticated:
         return {}
 
-    def describe():  # evaluated lazily, only by pages that show the nav
-        roles = [str(ROLE_LABELS[g.name]) for g in user.groups.all() if g.name in ROLES]
+    def describe():  # evaluated lazily, only by pages that show the nav; one query for roles and sites
+        groups = user.groups.values_list("name", Value("role"))
+        rows = list(sites_visible_to(user).values_list("code", Value("site")).union(groups, all=True))
+        names = {name for name, kind in rows if kind == "role"}
+        roles = [str(ROLE_LABELS[role]) for role in ROLES if role in names]
         if user.is_superuser:
             roles.insert(0, gettext("Superuser"))
-        return {"roles": roles, "sites": [s.code for s in sites_visible_to(user)]}
+        return {"roles": roles, "sites": sorted(code for code, kind in rows if kind == "site")}
 
     return {
         "trial_user": describe,

@@ -19,7 +19,6 @@ from .models import (
     TreatmentCycle,
     TumourAssessment,
 )
-from .patients import patients_visible_to, with_status
 from .status import Status
 
 
@@ -47,7 +46,7 @@ class ArmFilter(PatientListFilter):
 
 
 class StatusFilter(PatientListFilter):
-    """The patient's derived status (crf.status), computed as on the patient list: never stored."""
+    """The patient's derived status (crf.status), as stored for the lists by crf.derived."""
 
     title = _("patient status")
     parameter_name = "status"
@@ -58,8 +57,7 @@ class StatusFilter(PatientListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        ids = [p.pk for p in with_status(patients_visible_to(request.user)) if p.status == self.value()]
-        return queryset.filter(**{f"{self.patient_prefix}pk__in" if self.patient_prefix else "pk__in": ids})
+        return queryset.filter(**{f"{self.patient_prefix}derived__status": self.value()})
 
 
 @admin.register(Patient)

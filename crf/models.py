@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TrialSite
@@ -10,8 +11,9 @@ from accounts.scoping import sites_visible_to
 from audit.models import ClinicalRecord, audited_history
 from esotrial import protocol
 
-from . import plausibility, recist
+from . import plausibility, recist, schedule
 from .radiotherapy import course_doses
+from .status import Status
 
 
 def free_text_limit(field):
@@ -867,3 +869,45 @@ class OffStudy(ClinicalRecord):
 
     def __str__(self):
         return _("%(patient)s off study") % {"patient": self.patient}
+
+
+class DerivedState(models.Model):
+    """What the lists filter, sort and show for a patient, derived from its forms by crf.status and
+    crf.schedule: its status, its next visit, and the dates from which its open visits are due.
+
+    Not clinical data and not audited: crf.derived rebuilds the row, in the saving transaction,
+    whenever a form of the patient is saved, and `manage.py check_derived` (nightly and in CI)
+    verifies every row against the rules. None of the dates depends on the day it is computed:
+    only the first open visit of each series can be due, and its window follows the forms alone.
+    """
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.PROTECT, primary_key=True, related_name="derived", verbose_name=_("patient")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, db_index=True)
+    # The first visit the patient list shows: its key (crf.schedule.visit_name) and window.
+    next_visit_key = models.CharField(_("next visit"), max_length=40, blank=True)
+    next_visit_earliest = models.DateField(_("next visit window opens"), null=True)
+    next_visit_planned = models.DateField(_("next visit target date"), null=True)
+    next_visit_latest = models.DateField(_("next visit window closes"), null=True)
+    # Over every open visit: a patient is on the Due visits list from the earliest window opening,
+    # and as "upcoming" from a week before the earliest target date.
+    open_visits_earliest = models.DateField(_("open visits from"), null=True, db_index=True)
+    open_visits_planned = models.DateField(_("open visits target from"), null=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("derived patient state")
+        verbose_name_plural = _("derived patient states")
+
+    def __str__(self):
+        return f"{self.patient_id} {self.status}"
+
+    @property
+    def next_visit(self):
+        """The first visit the patient list shows, in today's state (upcoming, due or overdue)."""
+        if not self.next_visit_key:
+            return None
+        window = schedule.Window(self.next_visit_planned, self.next_visit_earliest, self.next_visit_latest)
+        key = self.next_visit_key
+        state = schedule.state_on(window, timezone.localdate())
+        return schedule.PlannedVisit(key.partition(":")[0], key, schedule.visit_name(key), window, state)

@@ -140,29 +140,45 @@ class Course:
     missed: dict = None  # key -> reason
 
 
-def _state(window, today):
+def state_on(window, today):
     if today > window.latest:
         return OVERDUE
     return DUE if today >= window.earliest else UPCOMING
 
 
-def _series(kind, name, done_dates, first_window, next_window, end, today, missed, expect_more=True):
+# Each kind of visit's name, from its key ("cycle:5" → "Cycle 5"): the plan and the stored next
+# visit (crf.derived) name visits alike.
+VISIT_NAMES = {
+    "cycle": (_("Cycle %(number)s"), "number"),
+    "local_intervention": (_("Local intervention %(lesion)s"), "lesion"),
+    "assessment": (_("Tumour assessment %(number)s"), "number"),
+    "follow_up": (_("Survival follow-up %(number)s"), "number"),
+}
+
+
+def visit_name(key):
+    kind, _colon, which = key.partition(":")
+    text, placeholder = VISIT_NAMES[kind]
+    return interpolate(text, {placeholder: which})
+
+
+def _series(kind, done_dates, first_window, next_window, end, today, missed, expect_more=True):
     """Done visits, then expected ones until `end`; only the first unresolved visit can be overdue,
-    later ones are planned from today (the schedule follows reality, it does not pile up).
-    `name(number)` names the visit, e.g. "Cycle 5"."""
+    later ones are planned from today (the schedule follows reality, it does not pile up)."""
     visits, window, number = [], first_window, 0
     for number, done_on in enumerate(done_dates, start=1):
-        visits.append(PlannedVisit(kind, f"{kind}:{number}", name(number), window, DONE, done_on))
+        key = f"{kind}:{number}"
+        visits.append(PlannedVisit(kind, key, visit_name(key), window, DONE, done_on))
         window = next_window(done_on, number + 1)
     number += 1
     while expect_more and window and (end is None or window.planned <= end):
         key = f"{kind}:{number}"
         if key in missed:
-            visits.append(PlannedVisit(kind, key, name(number), window, MISSED, missed_reason=missed[key]))
+            visits.append(PlannedVisit(kind, key, visit_name(key), window, MISSED, missed_reason=missed[key]))
             window = next_window(window.planned, number + 1)
         else:
-            state = _state(window, today)
-            visits.append(PlannedVisit(kind, key, name(number), window, state))
+            state = state_on(window, today)
+            visits.append(PlannedVisit(kind, key, visit_name(key), window, state))
             window = next_window(max(window.planned, today), number + 1)
         number += 1
         if number > 60:  # 2 years of 21-day cycles is 35; a guard, not a rule
@@ -214,7 +230,6 @@ def visit_plan(course, today):
     )
     cycles = _series(
         "cycle",
-        lambda number: interpolate(_("Cycle %(number)s"), {"number": number}),
         course.cycle_dates,
         first,
         lambda day, number: next_cycle_window(day),
@@ -238,12 +253,12 @@ def visit_plan(course, today):
             elif stop:
                 continue
             else:
-                state = _state(window, today)
+                state = state_on(window, today)
             plan.append(
                 PlannedVisit(
                     "local_intervention",
                     key,
-                    interpolate(_("Local intervention %(lesion)s"), {"lesion": label}),
+                    visit_name(key),
                     window,
                     state,
                     treated_on,
@@ -259,7 +274,6 @@ def visit_plan(course, today):
     imaging_end = min([d for d in (course.progression_on, stop, follow_up_end) if d])
     plan += _series(
         "assessment",
-        lambda number: interpolate(_("Tumour assessment %(number)s"), {"number": number}),
         course.assessment_dates,
         next_assessment(course.randomized_on, 1),
         next_assessment,
@@ -279,7 +293,6 @@ def visit_plan(course, today):
         end = min([d for d in (stop, follow_up_end) if d])
         plan += _series(
             "follow_up",
-            lambda number: interpolate(_("Survival follow-up %(number)s"), {"number": number}),
             course.follow_up_dates,
             next_contact(course.treatment_end, 1),
             next_contact,

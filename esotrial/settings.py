@@ -96,6 +96,10 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Persistent connections (a new PostgreSQL connection per request cost more than most pages), checked
+# before reuse so that a restarted database costs one failed check, not an error page.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -107,7 +111,7 @@ else:
 # --- Authentication and session hardening (21 CFR Part 11 §11.10(d), §11.300) ---
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.TrialModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -132,6 +136,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the 30 minutes count from the last request: an idle timeout
+if REDIS_URL:
+    # Every request renews the expiry with a Redis EXPIRE; the session is written only when it changes.
+    SESSION_ENGINE = "accounts.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -256,6 +263,11 @@ CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "visits.tasks.send_daily_reminders",
         "schedule": crontab(hour=int(REMINDER_TIME.split(":")[0]), minute=int(REMINDER_TIME.split(":")[1])),
+    },
+    # Stored derived values (patient status, visit dates, signature state) against their rules.
+    "check-derived-values": {
+        "task": "audit.tasks.check_derived_values",
+        "schedule": crontab(hour=2, minute=0),
     },
     "resend-pending-sae-reports": {
         "task": "safety.tasks.resend_pending_sae_reports",

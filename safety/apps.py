@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SafetyConfig(AppConfig):
     name = "safety"
     verbose_name = _("Safety")
+
+    def ready(self):
+        from . import signing  # noqa: F401 - registers the signature-state check (audit.derived)

@@ -9,4 +9,4 @@ def ae_to_sign(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not may_act(user, "safety.sign_adverseevent"):
         return {}
-    return {"aes_to_sign": lambda: len(signing.awaiting_review(AdverseEvent.objects.visible_to(user)))}
+    return {"aes_to_sign": lambda: signing.awaiting_review(AdverseEvent.objects.visible_to(user)).count()}

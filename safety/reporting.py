@@ -39,6 +39,11 @@ def entered_late_q():
     return Q(opened_at__gt=F("aware_at") + timedelta(hours=protocol.SAE_REPORT_HOURS.value))
 
 
+def overdue_q(now):
+    """SaeReport rows not yet notified whose deadline has passed (SaeReport.overdue, in the database)."""
+    return Q(notified_at__isnull=True, aware_at__lt=now - timedelta(hours=protocol.SAE_REPORT_HOURS.value))
+
+
 SUSPECTED_REACTION_Q = (
     Q(relationship_to_anti_pd1__in=RELATED_CODES)
     | Q(relationship_to_chemotherapy__in=RELATED_CODES)

@@ -1,25 +1,35 @@
 """Investigator e-signature of adverse events (21 CFR Part 11 §11.50, §11.70, §11.200).
 
 A signature is bound to the AE's values by a SHA-256 over a canonical JSON of every signed field:
-if any of them changes, by any route, the hash no longer matches and the AE is "awaiting review"
-again. Edits through the eCRF also void the signature explicitly, with the edit's reason.
+if any of them changes, by any route, the hash no longer matches and the AE page shows it
+"awaiting review" again. Edits through the eCRF also void the signature explicitly, with the
+edit's reason; that stored state (a signature stands until voided) is what the lists and the
+"AEs to sign" count read, and the nightly check voids any standing signature whose hash no
+longer matches (its values changed outside the eCRF).
 """
 
 import hashlib
 import json
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.passwords import password_is_correct
 from accounts.roles import may_act
 from accounts.scoping import sites_visible_to
+from audit.derived import derived_check
+from audit.history import system_reason
 
 from .models import AdverseEvent, Signature, SigningAttempt
 
 AWAITING_REVIEW, SIGNED = "awaiting review", "signed"
 UNSIGNED_FIELDS = {"id", "voided", "voided_on", "voided_by", "void_reason"}
+CHANGED_OUTSIDE = system_reason(
+    gettext_noop("The signed values were changed outside the eCRF: the signature no longer matches them")
+)
 
 
 class SigningRefused(Exception):
@@ -97,6 +107,8 @@ def sign(ae, user, password, meaning, request=None):
         ae = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
         if current_signature(ae):
             raise SigningRefused(_("This adverse event is already signed."))
+        for stale in ae.signatures.filter(voided_at__isnull=True):  # none matches the values signed now
+            void_signature(stale, user, CHANGED_OUTSIDE)
         SigningAttempt.objects.create(adverse_event=ae, user=user, succeeded=True)
         signature = Signature(
             adverse_event=ae,
@@ -115,13 +127,30 @@ def sign(ae, user, password, meaning, request=None):
 def void_signatures(ae, by, reason):
     """An edit sends a signed AE back for review: its signatures are voided with the reason."""
     for signature in ae.signatures.filter(voided_at__isnull=True):
-        signature.voided_at, signature.void_reason = timezone.now(), f"Record edited: {reason}"
-        signature._history_user = by
-        signature._change_reason = signature.void_reason
-        signature.save()
+        void_signature(signature, by, f"Record edited: {reason}")
+
+
+def void_signature(signature, by, reason):
+    signature.voided_at, signature.void_reason = timezone.now(), reason
+    signature._history_user = by
+    signature._change_reason = reason
+    signature.save()
 
 
 def awaiting_review(adverse_events):
-    """The AEs of a queryset without a valid signature, oldest first (two queries)."""
-    aes = adverse_events.select_related("term", "patient__site", "sae_report").prefetch_related("signatures")
-    return [ae for ae in aes.order_by("onset_date", "pk") if current_signature(ae, list(ae.signatures.all())) is None]
+    """The AEs of a queryset with no standing (unvoided) signature, oldest first, as one query."""
+    standing = Signature.objects.filter(adverse_event=OuterRef("pk"), voided_at__isnull=True)
+    return adverse_events.filter(~Exists(standing)).order_by("onset_date", "pk")
+
+
+@derived_check("signature state (safety.signing)")
+def check_signatures(fix=False):
+    """Standing signatures whose hash no longer matches their AE (changed outside the eCRF); fix voids them."""
+    findings = []
+    standing = Signature.objects.filter(voided_at__isnull=True).select_related("adverse_event__term").order_by("pk")
+    for signature in standing.iterator(chunk_size=2000):
+        if signature.values_hash != values_hash(signature.adverse_event, signature.hash_version):
+            findings.append(f"adverse event {signature.adverse_event_id}: signature {signature.pk} no longer matches")
+            if fix:
+                void_signature(signature, None, CHANGED_OUTSIDE)
+    return findings

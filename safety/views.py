@@ -1,14 +1,21 @@
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import TrialSite
 from accounts.roles import may_act
+from accounts.scoping import sites_visible_to
 from audit.forms import VoidForm
 from crf import local_control
+from crf.forms import DateInput
 from crf.models import Patient
 from crf.patients import get_patient_or_404
 from esotrial import protocol
@@ -19,7 +26,7 @@ from .models import AdverseEvent, CtcaeTerm, SaeReport, SigningAttempt
 from .services import save_adverse_event, void_adverse_event
 
 SUGGESTIONS = 15
-LISTING_MAX = 50
+LIST_PAGE = 25
 
 
 def require_perm(request, perm):
@@ -53,15 +60,15 @@ def term_search(request):
 
 def patient_ae(request, screening_number, pk):
     patient = get_patient_or_404(request, screening_number)
-    return get_object_or_404(
-        AdverseEvent.objects.filter(patient=patient, voided=False).select_related("term", "patient__site"), pk=pk
-    )
+    ae = get_object_or_404(AdverseEvent.objects.filter(patient=patient, voided=False).select_related("term"), pk=pk)
+    ae.patient = patient  # as loaded for the page header (status, due visits): not loaded twice
+    return ae
 
 
 @require_http_methods(["GET", "POST"])
 def ae_edit(request, screening_number, pk=None):
-    patient = get_patient_or_404(request, screening_number)
     ae = patient_ae(request, screening_number, pk) if pk else None
+    patient = ae.patient if ae else get_patient_or_404(request, screening_number)
     require_perm(request, "safety.change_adverseevent" if ae else "safety.add_adverseevent")
     if request.method == "POST":
         Patient.objects.select_for_update().get(pk=patient.pk)  # one writer per patient
@@ -83,8 +90,8 @@ def ae_edit(request, screening_number, pk=None):
 @require_http_methods(["GET", "POST"])
 def ae_void(request, screening_number, pk):
     """An AE entered in error leaves the queues and summaries; it stays in the history and exports."""
-    patient = get_patient_or_404(request, screening_number)
     ae = patient_ae(request, screening_number, pk)
+    patient = ae.patient
     require_perm(request, "safety.change_adverseevent")
     form = VoidForm(request.POST or None)
     if form.is_valid():
@@ -106,7 +113,7 @@ def ae_void(request, screening_number, pk):
 def ae_detail(request, screening_number, pk):
     """The AE read-only, its signatures and SAE report, and the signing form for investigators."""
     ae = patient_ae(request, screening_number, pk)
-    patient = get_patient_or_404(request, screening_number)
+    patient = ae.patient
     require_perm(request, "safety.view_adverseevent")
     signatures = list(ae.signatures.select_related("signer"))
     current = signing.current_signature(ae, signatures)
@@ -145,19 +152,62 @@ SIGNED_IN_SESSION = "signed_in_session"
 
 
 def ae_to_sign(request):
-    """Investigators' queue: unsigned AEs of their sites, oldest first."""
+    """Investigators' queue: unsigned AEs of their sites, oldest first, a page at a time."""
     if not may_act(request.user, "safety.sign_adverseevent"):
         raise PermissionDenied
-    unsigned = signing.awaiting_review(AdverseEvent.objects.visible_to(request.user))
-    context = {"aes": unsigned, "overdue_sae": overdue_sae_reports(request.user)}
+    filters = SafetyListFilterForm(request.GET or None, user=request.user)
+    unsigned = filters.apply(signing.awaiting_review(AdverseEvent.objects.visible_to(request.user)))
+    unsigned = unsigned.select_related("term", "patient__site", "sae_report")
+    context = {
+        "page": Paginator(unsigned, LIST_PAGE).get_page(request.GET.get("page")),
+        "filters": filters,
+        "query_string": query_string_without(request, "page"),
+        "overdue_sae": overdue_sae_reports(request.user),
+    }
     return render(request, "safety/ae_to_sign.html", context)
 
 
+class SafetyListFilterForm(forms.Form):
+    """Site and onset-date filters of the safety lists (AEs to sign, the summary's listings)."""
+
+    site = forms.ModelChoiceField(queryset=TrialSite.objects.none(), required=False, empty_label=_("All your sites"))
+    onset_from = forms.DateField(required=False, label=_("Onset from"), widget=DateInput())
+    onset_to = forms.DateField(required=False, label=_("Onset to"), widget=DateInput())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites_visible_to(user).order_by("code")
+
+    def apply(self, adverse_events, prefix=""):
+        """`adverse_events` (or rows reaching them by `prefix`, e.g. "adverse_event__") as filtered."""
+        wanted = self.cleaned_data if self.is_valid() else {}
+        lookups = {
+            f"{prefix}patient__site": wanted.get("site"),
+            f"{prefix}onset_date__gte": wanted.get("onset_from"),
+            f"{prefix}onset_date__lte": wanted.get("onset_to"),
+        }
+        return adverse_events.filter(**{lookup: value for lookup, value in lookups.items() if value})
+
+
+def query_string_without(request, *names):
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 def safety_summary(request):
-    """Trial-level counts by arm for data managers and monitors; one query per table."""
+    """Trial-level counts by arm for data managers and monitors; one query per table, listings paged.
+
+    The site filter applies to the whole page, the onset dates to the adverse events counted and listed.
+    """
     require_perm(request, "safety.view_adverseevent")
+    filters = SafetyListFilterForm(request.GET or None, user=request.user)
+    wanted = filters.cleaned_data if filters.is_valid() else {}
     patients = Patient.objects.visible_to(request.user).filter(allocation__isnull=False)
-    live = AdverseEvent.objects.filter(voided=False, patient=OuterRef("pk"))
+    if wanted.get("site"):
+        patients = patients.filter(site=wanted["site"])
+    live = filters.apply(AdverseEvent.objects.filter(voided=False, patient=OuterRef("pk")))
     counts = (
         patients.values("allocation__arm")
         .annotate(
@@ -171,18 +221,29 @@ def safety_summary(request):
         )
         .order_by("allocation__arm")
     )
+    # Patients by term and worst grade, counted in the database: an AE counts when no AE of the
+    # same patient and term has a higher grade (one row per term and grade comes back).
+    events = filters.apply(AdverseEvent.objects.filter(voided=False, patient__in=patients))
+    higher = events.filter(patient=OuterRef("patient"), term=OuterRef("term"), grade__gt=OuterRef("grade"))
     worst = (
-        AdverseEvent.objects.filter(voided=False, patient__in=patients)
-        .values("term__term", "patient")
-        .annotate(worst=Max("grade"))
+        events.filter(~Exists(higher))
+        .values("term__term", "grade")
+        .annotate(patients=Count("patient", distinct=True))
+        .order_by()
     )
     table = {}
-    for row in worst:  # patients by term and worst grade
-        table.setdefault(row["term__term"], [0] * 5)[row["worst"] - 1] += 1
+    for row in worst:
+        table.setdefault(row["term__term"], [0] * 5)[row["grade"] - 1] = row["patients"]
     terms = sorted(table.items(), key=lambda item: (-sum(item[1]), item[0]))
-    visible = AdverseEvent.objects.visible_to(request.user).select_related("patient", "term")
+    visible = filters.apply(AdverseEvent.objects.visible_to(request.user)).select_related("patient", "term")
     # Pooled over arms (efficacy by arm is for the DSMB's closed session): at most ~4 lesions a patient.
     treated = list(local_control.treated_lesions(patients))
+    susars = visible.filter(reporting.SUSAR_Q).order_by("-onset_date", "-pk")
+    late_sae = (
+        SaeReport.objects.filter(reporting.entered_late_q(), adverse_event__in=visible)
+        .select_related("adverse_event__patient", "adverse_event__term")
+        .order_by("-opened_at", "-pk")
+    )
     context = {
         "local_control": {
             "lesions": len(treated),
@@ -190,21 +251,23 @@ def safety_summary(request):
             "rate": local_control.rate_at(treated),
             "months": protocol.LOCAL_CONTROL_RATE_MONTHS.value,
         },
+        "filters": filters,
         "counts": counts,
         "terms": terms,
         "overdue_sae": overdue_sae_reports(request.user),
-        # Listings, newest first, capped: a DSMB-size list belongs in the export, not on this page.
-        "susars": visible.filter(reporting.SUSAR_Q).order_by("-onset_date")[:LISTING_MAX],
-        "late_sae": SaeReport.objects.filter(reporting.entered_late_q(), adverse_event__in=visible)
-        .select_related("adverse_event__patient", "adverse_event__term")
-        .order_by("-opened_at")[:LISTING_MAX],
-        "listing_max": LISTING_MAX,
+        "susars": Paginator(susars, LIST_PAGE).get_page(request.GET.get("susars_page")),
+        "susars_query": query_string_without(request, "susars_page"),
+        "late_sae": Paginator(late_sae, LIST_PAGE).get_page(request.GET.get("late_page")),
+        "late_query": query_string_without(request, "late_page"),
     }
     return render(request, "safety/summary.html", context)
 
 
 def overdue_sae_reports(user):
-    reports = SaeReport.objects.filter(
-        adverse_event__in=AdverseEvent.objects.visible_to(user), notified_at__isnull=True
-    ).select_related("adverse_event__patient", "adverse_event__term")
-    return [report for report in reports if report.overdue]
+    """Unsent SAE reports past their deadline, oldest first (few: each is an alarm until sent)."""
+    return (
+        SaeReport.objects.filter(reporting.overdue_q(timezone.now()))
+        .filter(adverse_event__in=AdverseEvent.objects.visible_to(user))
+        .select_related("adverse_event__patient", "adverse_event__term")
+        .order_by("aware_at")
+    )

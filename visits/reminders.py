@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from accounts import roles
 from accounts.language import supported
 from accounts.models import LanguagePreference
-from crf import schedule
+from crf import derived, schedule
 from crf.models import Patient
 from crf.patients import with_course_data, with_status
 from esotrial import protocol
@@ -46,11 +46,12 @@ class Item:
 
 def collect(today, sites=None):
     """{(user, site): [Item]} for every active member of the sites with the right role."""
-    patients = Patient.objects.filter(voided=False, allocation__isnull=False)
+    horizon = today + timedelta(days=protocol.REMINDER_DUE_WITHIN_DAYS.value)
+    # Only patients whose stored visit dates (crf.derived) put a visit in reach get their plan derived.
+    patients = Patient.objects.filter(derived.due_q(today, horizon), voided=False, allocation__isnull=False)
     if sites is not None:
         patients = patients.filter(site__in=sites)
     patients = with_status(list(with_course_data(patients)), today)
-    horizon = today + timedelta(days=protocol.REMINDER_DUE_WITHIN_DAYS.value)
     by_site = {}
     for patient in patients:
         items = by_site.setdefault(patient.site, {"nurse": [], "investigator": []})
@@ -70,7 +71,7 @@ def collect(today, sites=None):
     aes = AdverseEvent.objects.filter(voided=False, patient__voided=False, onset_date__lte=old)
     if sites is not None:
         aes = aes.filter(patient__site__in=sites)
-    for ae in awaiting_review(aes):
+    for ae in awaiting_review(aes).select_related("patient__site", "term"):
         text = format_lazy(
             _("{patient}: {term} grade {grade} (onset {onset}) unsigned"),
             patient=ae.patient.screening_number,

@@ -3,15 +3,20 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from accounts.models import TrialSite
+from accounts.scoping import sites_visible_to
 from audit.services import save_with_reason
-from crf import schedule
-from crf.patients import get_patient_or_404, patients_visible_to, with_status
+from crf import derived, schedule
+from crf.models import Patient
+from crf.patients import get_patient_or_404, with_course_data, with_status
 from esotrial.redirects import redirect_back
 
 from .models import MissedVisit
@@ -23,24 +28,60 @@ FORM_FOR_KIND = {
     "assessment": "assessments",
     "follow_up": "follow-ups",
 }
-WEEK = timedelta(days=7)
+WEEK = timedelta(days=derived.UPCOMING_DAYS)
+PATIENTS_PER_PAGE = 25
 
 
 def due_visits(request):
-    """The user's sites: overdue visits, visits due now, and those due within the week."""
+    """The user's sites: overdue visits, visits due now, and those planned within the week (or up to a date)."""
     if not request.user.has_perm("crf.view_patient"):
         raise PermissionDenied
     today = timezone.localdate()
+    filters = DueVisitFilterForm(request.GET or None, user=request.user)
+    wanted = filters.cleaned_data if filters.is_valid() else {}
+    until = wanted.get("until") or today + WEEK
+    # Patients are picked by their stored visit dates (crf.derived); the plan is derived for the page only.
+    patients = (
+        Patient.objects.visible_to(request.user)
+        .filter(allocation__isnull=False)
+        .filter(derived.due_q(today, until))
+        .order_by("derived__open_visits_planned", "screening_number")
+    )
+    if wanted.get("site"):
+        patients = patients.filter(site=wanted["site"])
+    page = Paginator(with_course_data(patients), PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
     rows = []
-    for patient in with_status(list(patients_visible_to(request.user).filter(allocation__isnull=False))):
+    for patient in with_status(list(page.object_list), today):
         for visit in patient.plan:
-            soon = visit.state == schedule.UPCOMING and visit.window.planned <= today + WEEK
-            if visit.state in (schedule.OVERDUE, schedule.DUE) or soon:
+            if visit.state in (schedule.OVERDUE, schedule.DUE) or (
+                visit.state == schedule.UPCOMING and visit.window.planned <= until
+            ):
                 url = reverse("crf:record_add", args=[patient.screening_number, FORM_FOR_KIND[visit.kind]])
                 rows.append((patient, visit, url))
     order = {schedule.OVERDUE: 0, schedule.DUE: 1, schedule.UPCOMING: 2}
     rows.sort(key=lambda row: (order[row[1].state], row[1].window.planned, row[0].screening_number))
-    return render(request, "visits/due_visits.html", {"rows": rows, "today": today})
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    context = {
+        "rows": rows,
+        "today": today,
+        "until": until,
+        "page": page,
+        "filters": filters,
+        "query_string": query_string.urlencode(),
+    }
+    return render(request, "visits/due_visits.html", context)
+
+
+class DueVisitFilterForm(forms.Form):
+    site = forms.ModelChoiceField(queryset=TrialSite.objects.none(), required=False, empty_label=_("All your sites"))
+    until = forms.DateField(
+        required=False, label=_("Planned up to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites_visible_to(user).order_by("code")
 
 
 class MissedVisitForm(forms.Form):

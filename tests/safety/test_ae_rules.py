@@ -222,7 +222,7 @@ def test_ae_entered_in_error_is_voided_with_a_reason(client, nurse_client, inves
     assert ae.voided and ae.void_reason == "Entered for the wrong patient"
     assert ae.history.latest().history_change_reason == "Voided: Entered for the wrong patient"
     client.force_login(investigator)
-    assert list(client.get(reverse("safety:ae_to_sign")).context["aes"]) == []
+    assert list(client.get(reverse("safety:ae_to_sign")).context["page"]) == []
     assert [row["sae"] for row in client.get(reverse("safety:summary")).context["counts"]] == [0]
     from safety.tasks import notify_sae
 

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import roles
+from audit.tasks import check_derived_values
 from safety import signing
 from safety.models import AdverseEvent, Signature, SigningAttempt
 from tests.factories import PASSWORD, UserFactory
@@ -110,14 +111,35 @@ def test_signature_is_bound_to_the_values(investigator, ae):
     assert signing.review_state(ae) == signing.AWAITING_REVIEW
 
 
+@pytest.mark.req("P11-SIG-4", "PERF-2")
+def test_nightly_check_returns_an_ae_changed_outside_the_ecrf_to_the_signing_queue(
+    investigator_client, investigator, ae
+):
+    signing.sign(ae, investigator, PASSWORD, "reviewed")
+    to_sign = reverse("safety:ae_to_sign")
+    assert list(investigator_client.get(to_sign).context["page"]) == []
+    AdverseEvent.objects.filter(pk=ae.pk).update(grade=3)  # by a database administrator, say
+    assert "Awaiting investigator review" in investigator_client.get(detail_url(ae)).content.decode()
+
+    assert check_derived_values() == {  # the nightly task
+        "patient status and visit dates (crf.derived)": 0,
+        "signature state (safety.signing)": 1,
+    }
+    assert [a.pk for a in investigator_client.get(to_sign).context["page"]] == [ae.pk]
+    signature = ae.signatures.get()
+    assert signature.voided_at is not None
+    assert signature.void_reason == signing.CHANGED_OUTSIDE
+    assert check_derived_values()["signature state (safety.signing)"] == 0  # flagged once
+
+
 @pytest.mark.req("SAF-12")
 def test_ae_to_sign_page_and_nav_count(investigator_client, investigator, ae, nurse_client, treated_patient):
     post_ae(nurse_client, treated_patient, term="Fatigue", grade="1", immune_related="", onset_date="2025-04-01")
     page = investigator_client.get(reverse("safety:ae_to_sign"))
-    assert [a.term.term for a in page.context["aes"]] == ["Fatigue", "Pneumonitis"]  # oldest first
+    assert [a.term.term for a in page.context["page"]] == ["Fatigue", "Pneumonitis"]  # oldest first
     assert 'data-testid="aes-to-sign-count">2<' in page.content.decode()
     signing.sign(ae, investigator, PASSWORD, "reviewed")
-    assert [a.term.term for a in investigator_client.get(reverse("safety:ae_to_sign")).context["aes"]] == ["Fatigue"]
+    assert [a.term.term for a in investigator_client.get(reverse("safety:ae_to_sign")).context["page"]] == ["Fatigue"]
 
 
 @pytest.mark.req("SAF-12")

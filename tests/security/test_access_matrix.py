@@ -62,7 +62,7 @@ PROBE = "matrix probe"
 
 # Every table of the database but those that change by design on any request:
 EXCLUDED_TABLES = {
-    "django_session",  # SESSION_SAVE_EVERY_REQUEST: every request saves its session
+    "django_session",  # without Redis (`make run`) every request saves its session here
     "axes_accesslog",  # django-axes logs every login (force_login included)
     "axes_accessattempt",
     "axes_accessattemptexpiration",

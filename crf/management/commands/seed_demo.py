@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.db import transaction
 
-from crf import demo
+from crf import demo, derived
 
 
 class Command(BaseCommand):
@@ -13,7 +13,8 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             # Demo users share a published password: never in a production database.
             raise CommandError("seed_demo refuses to run with DEBUG off (demo logins have a public password).")
-        with transaction.atomic():
+        # Each patient's derived state is refreshed once, when its forms are all in (crf.derived).
+        with transaction.atomic(), derived.deferred():
             sites = demo.seed_sites()
             users = demo.seed_users(sites)
             demo.seed_randomization_list()
