@@ -887,13 +887,13 @@ class DerivedState(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, db_index=True)
     # The first visit the patient list shows: its key (crf.schedule.visit_name) and window.
     next_visit_key = models.CharField(_("next visit"), max_length=40, blank=True)
-    next_visit_earliest = models.DateField(_("next visit window opens"), null=True)
-    next_visit_planned = models.DateField(_("next visit target date"), null=True)
-    next_visit_latest = models.DateField(_("next visit window closes"), null=True)
+    next_visit_earliest = models.DateField(_("next visit window opens"), null=True, blank=True)
+    next_visit_planned = models.DateField(_("next visit target date"), null=True, blank=True)
+    next_visit_latest = models.DateField(_("next visit window closes"), null=True, blank=True)
     # Over every open visit: a patient is on the Due visits list from the earliest window opening,
     # and as "upcoming" from a week before the earliest target date.
-    open_visits_earliest = models.DateField(_("open visits from"), null=True, db_index=True)
-    open_visits_planned = models.DateField(_("open visits target from"), null=True, db_index=True)
+    open_visits_earliest = models.DateField(_("open visits from"), null=True, blank=True, db_index=True)
+    open_visits_planned = models.DateField(_("open visits target from"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("derived patient state")

@@ -137,10 +137,15 @@ def void_signature(signature, by, reason):
     signature.save()
 
 
-def awaiting_review(adverse_events):
-    """The AEs of a queryset with no standing (unvoided) signature, oldest first, as one query."""
+def with_stored_state(adverse_events):
+    """The AEs with `signed`: whether a signature stands (unvoided), the state lists read."""
     standing = Signature.objects.filter(adverse_event=OuterRef("pk"), voided_at__isnull=True)
-    return adverse_events.filter(~Exists(standing)).order_by("onset_date", "pk")
+    return adverse_events.annotate(signed=Exists(standing))
+
+
+def awaiting_review(adverse_events):
+    """The AEs of a queryset with no standing signature, oldest first, as one query."""
+    return with_stored_state(adverse_events).filter(signed=False).order_by("onset_date", "pk")
 
 
 @derived_check("signature state (safety.signing)")

@@ -177,6 +177,8 @@ class SafetyListFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites_visible_to(user).order_by("code")
+        # Listed once: the template's loop over a ModelChoiceField's choices would query twice.
+        self.fields["site"].choices = list(self.fields["site"].choices)
 
     def apply(self, adverse_events, prefix=""):
         """`adverse_events` (or rows reaching them by `prefix`, e.g. "adverse_event__") as filtered."""

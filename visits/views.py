@@ -82,6 +82,8 @@ class DueVisitFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites_visible_to(user).order_by("code")
+        # Listed once: the template's loop over a ModelChoiceField's choices would query twice.
+        self.fields["site"].choices = list(self.fields["site"].choices)
 
 
 class MissedVisitForm(forms.Form):
