@@ -1,4 +1,4 @@
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
@@ -93,9 +94,43 @@ class ClinicalRecordAdmin(ExportActionMixin, ScopedHistoryAdmin):
     def get_export_resource_classes(self, request):
         return [resource_for(self.model, self.patient_path)]
 
+    def export_admin_action(self, request, queryset):
+        if not self._selects_across(request) or self.is_skip_export_form_from_action_enabled():
+            return super().export_admin_action(request, queryset)
+        # "Select all N" across pages: the form would carry one hidden input per row, and its POST would pass
+        # DATA_UPLOAD_MAX_NUMBER_FIELDS (HTTP 400). Without rows, export_action exports get_export_queryset():
+        # the same scoped changelist query, filters and search read again from the form's URL (the library
+        # keeps request.GET on it).
+        count = queryset.count()
+        opts = self.model._meta
+        self.message_user(
+            request,
+            ngettext(
+                "Export the %(count)d %(name)s the list shows, with its filters and search.",
+                "Export all %(count)d %(name)s the list shows, with its filters and search, on every page.",
+                count,
+            )
+            % {"count": count, "name": opts.verbose_name if count == 1 else opts.verbose_name_plural},
+        )
+        return super().export_admin_action(request, queryset.none())
+
+    def _selects_across(self, request):
+        # Read as Django's response_action reads it, so the two never disagree on what was selected.
+        return self.action_form.base_fields["select_across"].clean(request.POST.get("select_across"))
+
     def get_valid_export_item_pks(self, request):
-        # The rows an export action may name: the scoped ones (the default is every row of the table).
-        return self.get_queryset(request).values_list("pk", flat=True)
+        # The rows an export action may name: those of the posted pks that get_queryset() shows, found in one
+        # query. The default lists every row of the table, and the form then scans that list for each posted pk
+        # (924 of 10,000 rows took 23 s). The posted strings come back in their order, so each scan stops early.
+        pk_field = self.model._meta.pk
+        posted = {}
+        for value in request.POST.getlist("export_items"):
+            try:
+                posted[value] = pk_field.to_python(value)
+            except ValidationError:
+                pass  # not a pk at all: the form refuses it as an invalid choice
+        visible = set(self.get_queryset(request).filter(pk__in=set(posted.values())).values_list("pk", flat=True))
+        return [value for value, pk in posted.items() if pk in visible]
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         from exports.services import log_form_export  # exports builds on audit, not the reverse

@@ -882,7 +882,7 @@ class DerivedState(models.Model):
     """
 
     patient = models.OneToOneField(
-        Patient, on_delete=models.PROTECT, primary_key=True, related_name="derived", verbose_name=_("patient")
+        Patient, on_delete=models.CASCADE, primary_key=True, related_name="derived", verbose_name=_("patient")
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, db_index=True)
     # The first visit the patient list shows: its key (crf.schedule.visit_name) and window.
