@@ -107,9 +107,6 @@ NO_INPUT_VIEWS = {
     "crf:audit_trail": "read-only audit trail across patients (GET filters; tests/crf/test_audit_review.py)",
     "randomization:confirmation": "printable record of an allocation",
     "randomization:report": "counts only (Randomization manager)",
-    "safety:ae_to_sign": "investigator's queue; signing is on safety:ae_detail",
-    "safety:summary": "read-only counts by arm",
-    "visits:due_visits": "list; its mark-missed forms post to visits:mark_missed",
 }
 
 # Values a view reading a raw parameter (next, q, stratum …) must survive; the first ones are the
