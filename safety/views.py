@@ -2,7 +2,8 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -223,19 +224,20 @@ def safety_summary(request):
         )
         .order_by("allocation__arm")
     )
-    # Patients by term and worst grade, counted in the database: an AE counts when no AE of the
-    # same patient and term has a higher grade (one row per term and grade comes back).
+    # Patients by term and worst grade, counted in the database: each patient's worst grade per term,
+    # then patients per term and grade (one row per term and grade comes back, whatever the trial size).
     events = filters.apply(AdverseEvent.objects.filter(voided=False, patient__in=patients))
-    higher = events.filter(patient=OuterRef("patient"), term=OuterRef("term"), grade__gt=OuterRef("grade"))
-    worst = (
-        events.filter(~Exists(higher))
-        .values("term__term", "grade")
-        .annotate(patients=Count("patient", distinct=True))
-        .order_by()
-    )
+    per_patient = events.values(term_name=F("term__term"), who=F("patient")).annotate(worst=Max("grade")).order_by()
+    sql, params = per_patient.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT term_name, worst, COUNT(*) FROM ({sql}) per_patient GROUP BY term_name, worst",
+            params,
+        )
+        worst = cursor.fetchall()
     table = {}
-    for row in worst:
-        table.setdefault(row["term__term"], [0] * 5)[row["grade"] - 1] = row["patients"]
+    for term, grade, patients_with in worst:
+        table.setdefault(term, [0] * 5)[grade - 1] = patients_with
     terms = sorted(table.items(), key=lambda item: (-sum(item[1]), item[0]))
     visible = filters.apply(AdverseEvent.objects.visible_to(request.user)).select_related("patient", "term")
     # Pooled over arms (efficacy by arm is for the DSMB's closed session): at most ~4 lesions a patient.
