@@ -303,6 +303,11 @@ def visit_plan(course, today):
     return plan
 
 
+def to_act_on(visit, until):
+    """What the Due visits list shows: a visit overdue, due, or upcoming with its target date by `until`."""
+    return visit.state in (DUE, OVERDUE) or (visit.state == UPCOMING and visit.window.planned <= until)
+
+
 def next_due(plan):
     """The visits a nurse must act on (due or overdue) and the next upcoming one of each kind."""
     open_visits = [v for v in plan if v.state in (DUE, OVERDUE)]

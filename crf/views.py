@@ -19,6 +19,7 @@ from audit.forms import VoidForm
 from audit.history import ACTION_LABELS, shown_reason
 from audit.services import save_with_reason, void
 from esotrial import protocol
+from esotrial.lists import query_string_without
 from esotrial.redirects import redirect_back
 from randomization.models import Arm
 
@@ -82,9 +83,7 @@ def patient_list(request):
     if wanted.get("status"):
         patients = patients.filter(derived__status=wanted["status"])
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
-    context = {"page": page, "filters": filters, "query_string": query_string.urlencode()}
+    context = {"page": page, "filters": filters, "query_string": query_string_without(request, "page")}
     return render(request, "crf/patient_list.html", context)
 
 
@@ -624,7 +623,5 @@ def audit_trail(request):
                 "reason": shown_reason(reason),
             }
         )
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
-    context = {"page": page, "rows": rows, "filters": filters, "query_string": query_string.urlencode()}
+    context = {"page": page, "rows": rows, "filters": filters, "query_string": query_string_without(request, "page")}
     return render(request, "crf/audit_trail.html", context)

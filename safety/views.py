@@ -20,6 +20,7 @@ from crf.forms import DateInput
 from crf.models import Patient
 from crf.patients import get_patient_or_404
 from esotrial import protocol
+from esotrial.lists import query_string_without
 
 from . import reporting, signing
 from .forms import AdverseEventForm, SignatureForm
@@ -190,13 +191,6 @@ class SafetyListFilterForm(forms.Form):
             f"{prefix}onset_date__lte": wanted.get("onset_to"),
         }
         return adverse_events.filter(**{lookup: value for lookup, value in lookups.items() if value})
-
-
-def query_string_without(request, *names):
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 def safety_summary(request):

@@ -17,6 +17,7 @@ from audit.services import save_with_reason
 from crf import derived, schedule
 from crf.models import Patient
 from crf.patients import get_patient_or_404, with_course_data, with_status
+from esotrial.lists import query_string_without
 from esotrial.redirects import redirect_back
 
 from .models import MissedVisit
@@ -53,22 +54,18 @@ def due_visits(request):
     rows = []
     for patient in with_status(list(page.object_list), today):
         for visit in patient.plan:
-            if visit.state in (schedule.OVERDUE, schedule.DUE) or (
-                visit.state == schedule.UPCOMING and visit.window.planned <= until
-            ):
+            if schedule.to_act_on(visit, until):
                 url = reverse("crf:record_add", args=[patient.screening_number, FORM_FOR_KIND[visit.kind]])
                 rows.append((patient, visit, url))
     order = {schedule.OVERDUE: 0, schedule.DUE: 1, schedule.UPCOMING: 2}
     rows.sort(key=lambda row: (order[row[1].state], row[1].window.planned, row[0].screening_number))
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
     context = {
         "rows": rows,
         "today": today,
         "until": until,
         "page": page,
         "filters": filters,
-        "query_string": query_string.urlencode(),
+        "query_string": query_string_without(request, "page"),
     }
     return render(request, "visits/due_visits.html", context)
 
