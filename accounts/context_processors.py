@@ -13,8 +13,9 @@ def trial_user(request):
         return {}
 
     def describe():  # evaluated lazily, only by pages that show the nav; one query for roles and sites
-        groups = user.groups.values_list("name", Value("role"))
-        rows = list(sites_visible_to(user).values_list("code", Value("site")).union(groups, all=True))
+        # Unordered on both sides: SQLite (`make run`) refuses an ORDER BY inside a UNION.
+        groups = user.groups.values_list("name", Value("role")).order_by()
+        rows = list(sites_visible_to(user).values_list("code", Value("site")).order_by().union(groups, all=True))
         names = {name for name, kind in rows if kind == "role"}
         roles = [str(ROLE_LABELS[role]) for role in ROLES if role in names]
         if user.is_superuser:
