@@ -144,18 +144,26 @@ class _Row:
         return self.values[self.index[lookup]]
 
 
-def read_model(dataset, patients, cutoff=None):
-    """One query per dataset: the model's rows of the given patients, voided rows included."""
+def _lookups(dataset):
+    return list(dict.fromkeys(variable.lookup for variable in dataset.variables if variable.lookup))
+
+
+def model_rows(dataset, patients):
+    """The one query of a model dataset: its lookups' values for the given patients, voided rows included."""
     options = dataset.options
     path = options["patient_path"]
-    lookups = list(dict.fromkeys(variable.lookup for variable in dataset.variables if variable.lookup))
-    rows = (
+    return (
         options["model"]
         .objects.filter(**{f"{path}__in" if path else "pk__in": patients})
         .order_by(*options["order_by"])
-        .values_list(*lookups)
+        .values_list(*_lookups(dataset))
     )
-    row = _Row({lookup: i for i, lookup in enumerate(lookups)})
+
+
+def read_model(dataset, patients, cutoff=None):
+    """One query per dataset: the model's rows of the given patients, voided rows included."""
+    rows = model_rows(dataset, patients)
+    row = _Row({lookup: i for i, lookup in enumerate(_lookups(dataset))})
     plan = [(row.index.get(variable.lookup), variable.derive) for variable in dataset.variables]
     for values in rows.iterator(chunk_size=CHUNK):
         row.values = values

@@ -2,8 +2,11 @@
 
 Each dataset streams from the database to its CSV (constant memory); the statistical files are
 then made from that CSV with pandas and pyreadstat (ReadStat), so every format holds the same
-values. pyreadstat writes a whole data frame at once: peak memory is that of the largest
-dataset's frame, not of the trial.
+values. pyreadstat has no chunked writer: it takes a whole data frame, so peak memory is that of
+the largest dataset's frame (the cycles), not of the trial. That frame is kept small: parsed a
+few thousand rows at a time into typed columns of 4-8 bytes a value (frame_from_csv), and dates
+handed over as numbers so that pyreadstat never copies it (_stored_times). Each format's converted
+dates are dropped before the next format's.
 """
 
 import csv
@@ -15,6 +18,7 @@ import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyreadstat
 from django.conf import settings
@@ -55,6 +59,33 @@ XPT_NAME_LENGTH, XPT_LABEL_LENGTH, XPT_STRING_BYTES = 8, 40, 200  # SAS XPORT ve
 # Stata allows 32-character names, but pyreadstat names a variable's value-label set after the
 # variable plus a counter, which must fit in 32 too.
 DTA_NAME_LENGTH, DTA_LABEL_LENGTH = 29, 80
+READ_ROWS = 10_000  # CSV rows parsed at a time into a dataset's frame: more only grows the parser's leftovers
+FRAME_STORAGE = {  # how frame_from_csv holds each variable type
+    "string": object,
+    "integer": np.uint32,
+    "number": np.float64,
+    "date": "datetime64[s]",
+    "datetime": "datetime64[s]",
+}
+# How each format stores a date and a datetime (as pyreadstat writes them): a number from the format's
+# epoch in a unit (SPSS counts seconds for both, Stata milliseconds for a datetime), shown in a format.
+STORED_TIME = {
+    "sav": {
+        "epoch": "1582-10-14",
+        "date": (np.timedelta64(1, "s"), "DATE"),
+        "datetime": (np.timedelta64(1, "s"), "DATETIME"),
+    },
+    "dta": {
+        "epoch": "1960-01-01",
+        "date": (np.timedelta64(1, "D"), "%td"),
+        "datetime": (np.timedelta64(1, "ms"), "%tc"),
+    },
+    "xpt": {
+        "epoch": "1960-01-01",
+        "date": (np.timedelta64(1, "D"), "DATE"),
+        "datetime": (np.timedelta64(1, "s"), "DATETIME"),
+    },
+}
 
 # Every audited model and the path from its history row to the patient ("" for Patient itself).
 AUDITED = (
@@ -165,20 +196,62 @@ def write_csv(path, header, rows, types=None):
     return count
 
 
-def frame_from_csv(dataset, path):
-    """The dataset's CSV as a typed data frame: what the SAS, SPSS and Stata files are made from."""
+def frame_from_csv(dataset, path, rows):
+    """The dataset's CSV (`rows` rows) as a typed data frame: what the SAS, SPSS and Stata files are made from.
+
+    Parsed READ_ROWS rows at a time into columns allocated once, so the parser's buffers stay small
+    beside the frame: text as str, integers as UInt32 (Int64 for a column with a negative or larger
+    value), numbers as float64, dates and datetimes (UTC, whole seconds) as datetime64[s], NaT when
+    empty. pyreadstat writes UInt32 and Int64 alike as doubles: the files are the same, the ids and
+    flags take half the memory.
+    """
     types = {variable.name: variable.type for variable in dataset.variables}
-    dtypes = {
-        name: {"string": str, "integer": "Int64", "number": "float64"}.get(kind, str) for name, kind in types.items()
-    }
-    na = {name: [""] for name, kind in types.items() if kind in ("integer", "number")}
-    frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=na)
+    data = {name: np.empty(rows, dtype=FRAME_STORAGE[kind]) for name, kind in types.items()}
+    masks = {name: np.empty(rows, dtype=bool) for name, kind in types.items() if kind == "integer"}
+    dtypes = {name: {"integer": "Int64", "number": "float64"}.get(kind, str) for name, kind in types.items()}
+    na = {name: [""] for name, kind in types.items() if kind != "string"}
+    start = 0
+    with pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=na, chunksize=READ_ROWS) as chunks:
+        for chunk in chunks:
+            end = start + len(chunk)
+            for name, kind in types.items():
+                values = chunk[name]
+                if kind == "integer":
+                    masks[name][start:end] = values.isna().to_numpy()
+                    values = values.to_numpy(dtype=np.int64, na_value=0)
+                    wide = values.min(initial=0) < 0 or values.max(initial=0) > np.iinfo(np.uint32).max
+                    if wide and data[name].dtype == np.uint32:
+                        data[name] = data[name].astype(np.int64)
+                elif kind == "date":
+                    values = pd.to_datetime(values, format="%Y-%m-%d")
+                elif kind == "datetime":
+                    values = pd.to_datetime(values, format="ISO8601", utc=True).dt.tz_convert(None)
+                data[name][start:end] = values
+            start = end
+    columns = {}
     for name, kind in types.items():
-        if kind == "date":
-            frame[name] = pd.Series([date.fromisoformat(v) if v else None for v in frame[name]], dtype=object)
-        elif kind == "datetime":
-            frame[name] = pd.to_datetime(frame[name].replace("", None), utc=True).dt.tz_convert(None)
-    return frame
+        columns[name] = data.pop(name)
+        if kind == "string":
+            columns[name] = pd.array(columns[name], dtype="str", copy=False)
+        elif kind == "integer":
+            columns[name] = pd.arrays.IntegerArray(columns[name], masks.pop(name))
+    # copy=False: each column stays its own array (no 2-D block of the float columns copied beside them).
+    return pd.DataFrame(columns, copy=False)
+
+
+def _stored_times(dataset, frame, file_format):
+    """`frame` with its dates and datetimes as the numbers `file_format` stores, and their display formats.
+
+    This is pyreadstat's own conversion (it reads the files back as dates), done here because for a
+    datetime64 column pyreadstat first deep-copies the whole frame, and it types an object column of
+    dates from its first 100 values: a date column empty in its first 100 rows failed, and one empty
+    throughout was written as a 1-character text variable (now a date variable, all missing).
+    """
+    calendar = STORED_TIME[file_format]
+    epoch = np.datetime64(calendar["epoch"])
+    times = [variable for variable in dataset.variables if variable.type in ("date", "datetime")]
+    numbers = {v.name: (frame[v.name] - epoch) / calendar[v.type][0] for v in times}
+    return frame.assign(**numbers), {v.name: calendar[v.type][1] for v in times}
 
 
 def _truncate(text, limit):
@@ -198,33 +271,41 @@ def write_statistical_files(dataset, frame, folder):
     }
 
     # SPSS: every coded variable carries its value labels, string codes included.
+    data, formats = _stored_times(dataset, frame, "sav")
     pyreadstat.write_sav(
-        frame,
+        data,
         folder / "spss" / f"{dataset.name}.sav",
         file_label=dataset.label,
         column_labels=labels,
         variable_value_labels=coded,
+        variable_format=formats,
     )
+    del data  # one format's dates as numbers at a time
 
     # Stata labels numeric values only; string codes keep their <name>_label column.
     names = short_names(frame.columns, DTA_NAME_LENGTH)
     numeric_codes = {
         names[name]: codes
         for name, codes in coded.items()
-        if all(isinstance(code, int) for code in codes) and str(frame[name].dtype) == "Int64"
+        if all(isinstance(code, int) for code in codes) and pd.api.types.is_integer_dtype(frame[name])
     }
+    data, formats = _stored_times(dataset, frame, "dta")
     pyreadstat.write_dta(
-        frame.rename(columns=names),
+        data.rename(columns=names),
         folder / "stata" / f"{dataset.name}.dta",
         file_label=dataset.label[:DTA_LABEL_LENGTH],
         column_labels={names[n]: label[:DTA_LABEL_LENGTH] for n, label in labels.items()},
         variable_value_labels=numeric_codes,
+        variable_format={names[n]: f for n, f in formats.items()},
     )
+    del data
 
     # SAS XPORT v5 (the FDA's transport format): 8-character names, 40-character labels, 200-byte
     # strings. Value labels go to formats.sas (SAS keeps formats outside the data file).
     names = short_names(frame.columns, XPT_NAME_LENGTH, upper=True)
-    xpt = frame.rename(columns=names)
+    data, formats = _stored_times(dataset, frame, "xpt")
+    xpt = data.rename(columns=names)
+    del data
     for variable in dataset.variables:
         column = xpt[names[variable.name]]
         # Only a text longer than 50 characters can pass 200 bytes (4 bytes a character at most).
@@ -240,6 +321,7 @@ def write_statistical_files(dataset, frame, folder):
         column_labels={names[n]: label[:XPT_LABEL_LENGTH] for n, label in labels.items()},
         table_name=dataset.sas_name,
         file_format_version=5,
+        variable_format={names[n]: f for n, f in formats.items()},
     )
     return notes
 
@@ -401,13 +483,13 @@ def build_trial_export(run, patients):
         for done, dataset in enumerate(datasets):
             _update(run, step=f"Writing {dataset.label}", progress=int(100 * done / steps))
             path = folder / f"{dataset.name}.csv"
-            counts[f"{dataset.name}.csv"] = write_csv(
+            rows = counts[f"{dataset.name}.csv"] = write_csv(
                 path,
                 [v.name for v in dataset.variables],
                 dataset.read(dataset, patients, cutoff),
                 types=[v.type for v in dataset.variables],
             )
-            notes += write_statistical_files(dataset, frame_from_csv(dataset, path), folder)
+            notes += write_statistical_files(dataset, frame_from_csv(dataset, path, rows), folder)
         _update(run, step="Writing the audit trail", progress=int(100 * len(datasets) / steps))
         counts["audit_trail.csv"] = write_csv(folder / "audit_trail.csv", AUDIT_COLUMNS, audit_rows(patients))
         counts["accounts_audit.csv"] = write_csv(
