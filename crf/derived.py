@@ -3,8 +3,9 @@
 The rules stay in Python (crf.status, crf.schedule): `state_of` reads what `with_status` derives,
 and lists filter on the stored copy instead of deriving every patient of a site per request.
 Every model a rule reads is watched: its save refreshes its patient's row before the transaction
-commits. Bulk writers that skip signals (the demo builder) refresh all patients at the end, and
-`manage.py check_derived` verifies every row.
+commits; a block that saves many rows (the demo builder) refreshes each patient once at its end
+(`deferred`). Bulk inserts skip the signals: the benchmarks' builders call `refresh` themselves,
+and `manage.py check_derived` verifies every row.
 """
 
 from contextlib import contextmanager
