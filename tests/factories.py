@@ -71,7 +71,7 @@ class LesionFactory(factory.django.DjangoModelFactory):
         model = MetastaticLesion
 
     patient = factory.SubFactory(PatientFactory)
-    label = factory.Sequence(lambda n: f"L{n + 1}")
+    label = factory.Sequence(lambda n: f"L{n % 99 + 1}")  # labels have 3 characters: L1 … L99
     organ = "lung"
     location = "right lower lobe"
     longest_diameter_mm = Decimal("18")
