@@ -8,6 +8,7 @@ from django.utils.translation import gettext_noop
 from audit.history import system_reason
 from audit.services import save_with_reason, void
 
+from . import derived
 from .models import Eligibility, MetastaticLesion, Patient
 
 LESIONS_CHANGED = system_reason(gettext_noop("Lesions changed after the eligibility confirmation: confirm again"))
@@ -46,6 +47,7 @@ def save_eligibility(form, patient, by):
 
 
 @transaction.atomic
+@derived.deferred()  # one refresh of the patient's derived state for the whole table, not one per row
 def save_lesions(formset, patient, by, reason):
     """Save a patient's lesion table. New lesions get the next label (never reused); a removed
     lesion is voided with the reason, so its data stay in the history. Before randomization, a
